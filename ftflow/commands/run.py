@@ -1,0 +1,96 @@
+"""``ftflow run`` and ``ftflow plan``."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from typing import Any
+
+import yaml
+
+from ftflow.errors import StageFailed
+from ftflow.report.manifest import build_manifest, write_run_record
+from ftflow.runner import Runner
+from ftflow.session import open_session
+from ftflow.workspace import Workspace
+
+
+def _console() -> Any:
+    import shutil
+
+    from rich.console import Console
+
+    return Console(highlight=False, width=max(shutil.get_terminal_size((140, 24)).columns, 120))
+
+
+def resume_command(argv: list[str]) -> str:
+    return "ftflow " + shlex.join(argv)
+
+
+def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, argv: list[str]) -> int:
+    console = _console()
+    session = open_session(overrides, recipes_dirs)
+    if print_config:
+        print(yaml.safe_dump(session.recipe.config, sort_keys=False), end="")
+        return 0
+    workspace = Workspace()
+    run_id, run_dir = workspace.new_run_dir()
+    console.print(f"[bold]ftflow run[/] {run_id}  recipe={session.recipe.name}  "
+                  f"({len(session.graph)} stages, workspace {workspace.root})")
+    runner = Runner(session.graph, workspace.store, session.plugins, seed=session.settings.seed,
+                    recipe=session.recipe.config, recipe_dirs=session.recipe.dirs, console=console)
+    results: list = []
+    started = time.time()
+    status, error = "failed", None
+    try:
+        runner.run(run_id, resume_command(argv), results)
+        status = "ok"
+    except BaseException as exc:
+        error = str(exc) or type(exc).__name__
+        raise
+    finally:
+        manifest = build_manifest(run_id, session.recipe.name, status, results, session.recipe.config,
+                                  argv, error, started)
+        write_run_record(run_dir, manifest)
+        workspace.mark_last(run_id)
+        session.plugins.hook.ftflow_run_finished(manifest=manifest)
+        ran = sum(not r.cached for r in results)
+        console.print(f"{status}: {ran} ran, {len(results) - ran} cached; record in {run_dir}")
+    return 0
+
+
+def cmd_plan(overrides: list[str], recipes_dirs: list[str]) -> int:
+    console = _console()
+    session = open_session(overrides, recipes_dirs)
+    workspace = Workspace()
+    runner = Runner(session.graph, workspace.store, session.plugins, seed=session.settings.seed,
+                    recipe=session.recipe.config, recipe_dirs=session.recipe.dirs)
+    from rich.table import Table
+
+    table = Table(title=f"recipe={session.recipe.name}")
+    for column in ("stage", "kind", "plugin", "inputs", "key", "state", "tokens", "memory", "time"):
+        table.add_column(column)
+    for row in runner.plan():
+        estimate = row.stage.provider.estimate(row.stage)
+        state = "cached" if row.cached else ("stale" if row.key else "stale (after upstream)")
+        table.add_row(
+            row.stage.name, row.stage.kind, row.stage.plugin, ",".join(row.stage.inputs) or "-",
+            row.key[:10] if row.key else "?", state,
+            _num(estimate and estimate.tokens), _num(estimate and estimate.memory_gb, " GB"),
+            _num(estimate and estimate.seconds, " s"),
+        )
+    console.print(table)
+    return 0
+
+
+def _num(value: float | None, unit: str = "") -> str:
+    if not value:
+        return "-"
+    if value >= 1e6:
+        return f"{value / 1e6:.1f}M{unit}"
+    if value >= 1e4:
+        return f"{value / 1e3:.0f}k{unit}"
+    return f"{value:.3g}{unit}"
+
+
+__all__ = ["StageFailed", "cmd_plan", "cmd_run"]

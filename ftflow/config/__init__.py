@@ -1,0 +1,1 @@
+"""Recipe configuration: Hydra composition (``compose``), provider schemas (``schema``), recipe paths."""

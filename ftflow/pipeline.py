@@ -1,0 +1,129 @@
+"""The stage slots of an ftflow run and how a composed recipe becomes a validated ``Graph``.
+
+Each slot is filled by the provider that its config group names (``method: {provider: sft, ...}``);
+``provider: none`` leaves it out.  Components (adapter, backend, launcher) configure the stage that
+lists them and enter its cache key.  Edges are fixed here so that a recipe stays plain data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ftflow.config.schema import validate
+from ftflow.errors import ConfigError, GraphError, UserError
+from ftflow.graph import Component, Graph, Stage
+from ftflow.plugin.registry import ProviderRegistry
+
+
+@dataclasses.dataclass(frozen=True)
+class Slot:
+    name: str
+    group: str
+    kind: str
+    components: tuple[str, ...] = ()
+    inputs: tuple[tuple[str, bool], ...] = ()  # (upstream slot, required)
+
+
+SLOTS: tuple[Slot, ...] = (
+    Slot("model", "model", "model", ("backend",)),
+    Slot("data", "data", "data"),
+    Slot("tokenize", "tokenize", "tokenize", (), (("model", True), ("data", True))),
+    Slot("rag", "rag", "rag", (), (("data", False),)),
+    Slot("train", "method", "method", ("adapter", "backend", "launcher"),
+         (("model", True), ("data", True), ("tokenize", False))),
+    Slot("export", "export", "export", ("backend",), (("model", True), ("train", False))),
+    Slot("eval", "eval", "evaluator", ("backend",),
+         (("model", True), ("data", True), ("train", False), ("export", False), ("rag", False))),
+    Slot("serve", "serve", "server", (),
+         (("model", True), ("train", False), ("export", False), ("rag", False))),
+)
+
+#: Component groups and the provider kind each selects.
+COMPONENT_KINDS = {"adapter": "adapter", "backend": "backend", "launcher": "launcher"}
+
+
+@dataclasses.dataclass
+class RunSettings:
+    """Top-level recipe keys that are not config groups."""
+
+    seed: int = 42
+    description: str = ""
+
+
+def _section(config: dict[str, Any], group: str) -> tuple[str | None, dict[str, Any]]:
+    section = config.get(group)
+    if section is None:
+        return None, {}
+    if not isinstance(section, dict):
+        raise ConfigError(group, f"expected a mapping with a 'provider' key, got {section!r}")
+    section = dict(section)
+    provider = section.pop("provider", None)
+    if provider is None:
+        raise ConfigError(f"{group}.provider", "missing: name the provider of this group")
+    return (None if provider in ("none", False) else str(provider)), section
+
+
+def settings_of(config: dict[str, Any]) -> RunSettings:
+    groups = {s.group for s in SLOTS} | set(COMPONENT_KINDS)
+    top = {k: v for k, v in config.items() if k not in groups}
+    return validate(RunSettings, top)
+
+
+def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
+    """Turn a composed recipe into a graph, reporting every problem at once."""
+    problems: list[str] = []
+    try:
+        settings_of(config)
+    except ConfigError as exc:
+        valid = sorted({s.group for s in SLOTS} | set(COMPONENT_KINDS) | {"seed", "description"})
+        problems.append(f"{exc} (top-level keys: {', '.join(valid)})")
+
+    def resolve(group: str, kind: str) -> tuple[Any, Any] | None:
+        try:
+            name, options = _section(config, group)
+            if name is None:
+                return None
+            info = registry.get(kind, name, key=f"{group}.provider")
+            return info, validate(info.cls.Config, options, prefix=group)
+        except UserError as exc:
+            problems.append(str(exc))
+            return None
+
+    stages: list[Stage] = []
+    enabled: set[str] = set()
+    for slot in SLOTS:
+        resolved = resolve(slot.group, slot.kind)
+        if resolved is None:
+            continue
+        info, stage_config = resolved
+        components = {}
+        for group in slot.components:
+            comp = resolve(group, COMPONENT_KINDS[group])
+            if comp is not None:
+                components[group] = Component(COMPONENT_KINDS[group], comp[0], comp[1])
+        for kind, name in info.cls().uses(stage_config):
+            try:
+                used = registry.get(kind, name, key=slot.group)
+                components[f"{kind}.{name}"] = Component(kind, used, used.cls.Config())
+            except UserError as exc:
+                problems.append(str(exc))
+        inputs = {}
+        for upstream, required in slot.inputs:
+            if upstream in enabled:
+                inputs[upstream] = upstream
+            elif required:
+                problems.append(f"stage '{slot.name}' ({slot.group}={info.name}) needs stage '{upstream}', "
+                                f"which is disabled")
+        stages.append(Stage(slot.name, slot.kind, info, stage_config, inputs, components))
+        enabled.add(slot.name)
+    if problems:
+        raise GraphError(problems)
+    graph = Graph(stages)
+    for stage in graph:
+        problems.extend(f"{stage.name}: {p}" for p in stage.provider.check(stage, graph.upstream(stage)))
+        for name, comp in stage.components.items():
+            problems.extend(f"{stage.name}.{name}: {p}" for p in comp.provider.check(stage, graph.upstream(stage)))
+    if problems:
+        raise GraphError(problems)
+    return graph

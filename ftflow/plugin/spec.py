@@ -1,0 +1,72 @@
+"""Every hook a plugin may implement.  Each hook's docstring is its documentation for plugin authors.
+
+A meta-test (``tests/plugin/test_spec_meta.py``) fails when a hook here lacks a docstring naming each
+parameter, or lacks a test that calls it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ftflow.plugin import hookspec
+
+if TYPE_CHECKING:
+    from ftflow.graph import Stage
+    from ftflow.plugin.registry import ProviderRegistry
+    from ftflow.stage import StageResult
+
+
+@hookspec
+def ftflow_register_providers(registry: ProviderRegistry) -> None:
+    """Add providers (methods, adapters, evaluators, metrics, exporters, ...) to ``registry``.
+
+    :param registry: the typed provider registry; call ``registry.add(ProviderClass)`` once per provider.
+        Adding a name that another package already registered for the same kind is an error.
+    """
+
+
+@hookspec
+def ftflow_recipe_dirs() -> list[str | Path]:
+    """Return extra recipe directories (Hydra config roots) that this plugin ships.
+
+    Their group options (``export/my_format.yaml``) and recipes (``recipe/my_recipe.yaml``) become
+    selectable like the built-ins.  Directories must exist; returning none is fine.
+    """
+
+
+@hookspec
+def ftflow_stage_before(stage: Stage, run_id: str) -> None:
+    """Called before a stage executes (not when it is served from the cache).
+
+    :param stage: the stage about to run (name, kind, provider, resolved config, cache key).
+    :param run_id: the id of the current run, as shown by ``ftflow show``.
+    """
+
+
+@hookspec
+def ftflow_stage_after(stage: Stage, result: StageResult, run_id: str) -> None:
+    """Called after a stage finished, whether it executed or was served from the cache.
+
+    :param stage: the stage that finished.
+    :param result: its result: ``cached``, ``seconds``, ``artifact`` path and provider ``metadata``.
+    :param run_id: the id of the current run.
+    """
+
+
+@hookspec
+def ftflow_stage_error(stage: Stage, error: BaseException, run_id: str) -> None:
+    """Called when a stage raised; the run then stops and prints the command that resumes it.
+
+    :param stage: the stage that failed.
+    :param error: the exception it raised.
+    :param run_id: the id of the current run.
+    """
+
+
+@hookspec
+def ftflow_run_finished(manifest: dict[str, Any]) -> None:
+    """Called once a run has written its manifest, ok or failed (for notifications, trackers, ...).
+
+    :param manifest: the run manifest as written to ``runs/<run_id>/manifest.json``.
+    """

@@ -1,0 +1,1 @@
+"""Run records: ``manifest.json`` (``manifest``) and the human report (``markdown``)."""

@@ -1,0 +1,60 @@
+"""The run manifest: the machine-readable record that ``ftflow show`` and other tools read."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import ftflow
+from ftflow.stage import StageResult
+
+
+def collect_metrics(results: list[StageResult]) -> dict[str, dict[str, float]]:
+    """Merge ``metrics`` ({variant: {metric: number}}) returned by any stage, evaluation mostly."""
+    metrics: dict[str, dict[str, float]] = {}
+    for result in results:
+        for variant, values in (result.metadata.get("metrics") or {}).items():
+            metrics.setdefault(variant, {}).update(values)
+    return metrics
+
+
+def build_manifest(run_id: str, recipe: str, status: str, results: list[StageResult],
+                   config: dict[str, Any], argv: list[str], error: str | None = None,
+                   started: float | None = None) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "recipe": recipe,
+        "status": status,
+        "error": error,
+        "command": argv,
+        "started": started,
+        "finished": time.time(),
+        "ftflow_version": ftflow.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "stages": [r.manifest_row() for r in results],
+        "metrics": collect_metrics(results),
+        "stage_metadata": {r.name: r.metadata for r in results},
+        "config": config,
+    }
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str))
+    os.replace(tmp, path)
+
+
+def write_run_record(run_dir: Path, manifest: dict[str, Any]) -> None:
+    from ftflow.report.markdown import render_report
+
+    write_json_atomic(run_dir / "manifest.json", manifest)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(manifest["config"], sort_keys=False))
+    (run_dir / "report.md").write_text(render_report(manifest))

@@ -1,0 +1,13 @@
+"""Backends: which device and precision stages use (``backend=auto|cpu|cuda``)."""
+
+from __future__ import annotations
+
+from ftflow_plugins.backends.devices import AutoBackend, CpuBackend, CudaBackend
+
+from ftflow.plugin import hookimpl
+
+
+@hookimpl
+def ftflow_register_providers(registry) -> None:
+    for provider in (AutoBackend, CpuBackend, CudaBackend):
+        registry.add(provider)

