@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["ls", "verify", "gc"])
     cache.add_argument("--keep-runs", type=int, default=5, help="gc keeps entries used by the last N runs")
     cache.add_argument("--dry-run", action="store_true")
+    data = sub.add_parser("data", parents=[common], help="data tools")
+    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    check = data_sub.add_parser("check", parents=[common], help="validate a data file, print its quality report")
+    check.add_argument("path")
+    check.add_argument("--format", default="chat", help="data format provider (chat, alpaca, preference, ...)")
+    check.add_argument("--max-length", type=int, default=None, help="token limit to check rows against")
+    check.add_argument("--eval", dest="eval_path", default=None, help="eval file, to check train/eval leakage")
     return parser
 
 
@@ -58,6 +65,10 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.cache import cmd_cache
 
         return cmd_cache(args.action, args.keep_runs, args.dry_run)
+    if args.command == "data":
+        from ftflow.commands.data import cmd_data_check
+
+        return cmd_data_check(args.path, args.format, args.max_length, args.eval_path)
     raise AssertionError(args.command)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ftflow.cache.digests import digest_of_files, tree_files
+from ftflow.cache.digests import tree_files
 
 
 @dataclasses.dataclass
@@ -97,7 +98,10 @@ class CacheStore:
     def commit(self, key: str, build_dir: Path, meta: dict[str, Any]) -> Entry:
         """Digest, fsync and rename the build directory into place; the rename is the commit point."""
         files = tree_files(build_dir / "artifact")
-        meta = {**meta, "key": key, "files": files, "digest": digest_of_files(files), "created": time.time()}
+        # Downstream keys use this digest: it covers the files by content and the metadata they read.
+        content = {"files": files, "metadata": meta.get("metadata", {})}
+        digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        meta = {**meta, "key": key, "files": files, "digest": digest, "created": time.time()}
         (build_dir / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
         _fsync_tree(build_dir)
         final = self._entry_dir(key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import resource
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +45,7 @@ def common_args(ctx: StageContext, cfg: TrainSettings, backend: Any) -> dict[str
         weight_decay=cfg.weight_decay, logging_steps=cfg.logging_steps, save_strategy="steps",
         save_steps=cfg.save_steps, save_total_limit=2, report_to=[], seed=ctx.seed, data_seed=ctx.seed,
         use_cpu=backend.device() == "cpu", bf16=backend.use_bf16(), dataloader_num_workers=0,
-        disable_tqdm=False,
+        disable_tqdm=not sys.stderr.isatty(),
     )
 
 
@@ -69,6 +70,7 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
         model.gradient_checkpointing_enable()
     trainer = make_trainer(model, tokenizer, adapter.provider.peft_config(adapter.config),
                            common_args(ctx, cfg, backend))
+    _report_progress(trainer, ctx, dataset_tokens)
     resume = last_checkpoint(ctx.work_dir / "checkpoints")
     if resume is not None:
         ctx.log(f"resuming from {resume.name} (found in {resume.parent})")
@@ -98,6 +100,24 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     (out / "train_log.json").write_text(json.dumps({"summary": summary, "log_history": history}, indent=2))
     _plot_loss(curve, out / "loss.png")
     return summary
+
+
+def _report_progress(trainer: Any, ctx: StageContext, dataset_tokens: int) -> None:
+    """Replace the trainer's dict printing with one concise line per log step: step, loss, tokens/s."""
+    from transformers import PrinterCallback, TrainerCallback
+
+    trainer.remove_callback(PrinterCallback)
+    started = time.perf_counter()
+
+    class Progress(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and "loss" in logs and not sys.stderr.isatty():
+                done = dataset_tokens * (state.epoch or 0)
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                ctx.log(f"step {state.global_step}/{state.max_steps}  loss {float(logs['loss']):.4f}  "
+                        f"~{rate:,.0f} tok/s")
+
+    trainer.add_callback(Progress())
 
 
 def _plot_loss(curve: list[list[float]], path: Path) -> None:

@@ -19,6 +19,22 @@ from ftflow.stage import StageContext
 @dataclasses.dataclass
 class SftConfig(TrainSettings):
     packing: bool = True
+    #: trl's chunked log-prob loss saves memory on GPUs but its backward is slow on CPU;
+    #: None picks it on CUDA only.
+    fused_loss: bool | None = None
+
+
+def plain_loss_trainer(base: type) -> type:
+    """An SFTTrainer whose loss is the model's own cross-entropy over full logits (fast on CPU)."""
+
+    class PlainLossSFTTrainer(base):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            inputs = {**inputs, "use_cache": False}
+            outputs = model(**inputs, num_items_in_batch=num_items_in_batch) if num_items_in_batch \
+                else model(**inputs)
+            return (outputs.loss, outputs) if return_outputs else outputs.loss
+
+    return PlainLossSFTTrainer
 
 
 class SftMethod(Provider):
@@ -49,8 +65,10 @@ class SftMethod(Provider):
         def make_trainer(model, tokenizer, peft_config, common_args):
             args = SFTConfig(**common_args, packing=cfg.packing, packing_strategy="bfd",
                              max_length=max_length, dataset_num_proc=None)
-            return SFTTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
-                              peft_config=peft_config)
+            fused = cfg.fused_loss if cfg.fused_loss is not None else not common_args["use_cpu"]
+            trainer_cls = SFTTrainer if fused else plain_loss_trainer(SFTTrainer)
+            return trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
+                               peft_config=peft_config)
 
         tokens = sum(len(x) for x in train_ds["input_ids"])
         return train_with(ctx, cfg, make_trainer, dataset_tokens=tokens)
