@@ -6,6 +6,7 @@ A provider is a class with a few class attributes and one method that does the w
 * ``version`` enters the cache key of every stage it runs: bump it when outputs change meaning.
 * ``Config`` is a dataclass: the schema of its recipe section.  Unknown keys and wrong types are
   reported with the key path and the valid keys before anything runs.
+* ``input_files`` narrows which upstream files enter the key (see the attribute).
 * ``code_modules`` names helper modules outside the provider's package whose source enters the key.
 * ``libraries`` names distributions whose installed versions enter the cache key (read from metadata,
   never imported).
@@ -54,6 +55,10 @@ class Provider:
     description: ClassVar[str] = ""
     Config: ClassVar[type] = NoConfig
     libraries: ClassVar[tuple[str, ...]] = ()
+    #: Per input name, glob patterns of the upstream files this stage actually reads.  Only those
+    #: files' digests enter the key (not the upstream metadata), e.g. a tokenizer stage that reads
+    #: ``model/tokenizer*`` is not re-run when only the weights change.  Unlisted inputs count whole.
+    input_files: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: Extra modules (dotted names) whose source enters the code fingerprint, e.g. shared helpers.
     code_modules: ClassVar[tuple[str, ...]] = ()
 

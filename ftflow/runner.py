@@ -7,6 +7,9 @@ fails, everything before it is already in the cache: rerunning the same command 
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
+import hashlib
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -46,8 +49,17 @@ class Runner:
         for name, value in stage.provider.external_inputs(stage.config).items():
             path = resolve_data_path(str(value), self.recipe_dirs, f"{stage.name}.{name}")
             external[name] = self.digests.digest(path)
-        inputs = {name: entry.digest for name, entry in upstream.items()}
+        inputs = {name: self._input_digest(stage, name, entry) for name, entry in upstream.items()}
         return stage_key(stage, self.seed, inputs, external)
+
+    @staticmethod
+    def _input_digest(stage: Stage, name: str, entry: Entry) -> str:
+        patterns = stage.provider.input_files.get(name)
+        if not patterns:
+            return entry.digest
+        files = {rel: d for rel, d in entry.meta.get("files", {}).items()
+                 if any(fnmatch.fnmatchcase(rel, p) for p in patterns)}
+        return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
     def plan(self) -> list[PlanRow]:
         """Keys and cache state without running anything (``ftflow plan``)."""

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ftflow_plugins.common.hf import write_jsonl
 
@@ -21,7 +21,7 @@ ROLES = ("system", "user", "assistant", "tool")
 class FilesConfig:
     train: str = ""
     eval: str | None = None
-    format: str = "chat"
+    format: Literal["chat", "preference"] = "chat"
     max_length: int = 1024
     max_rows: int | None = None
 
@@ -66,6 +66,28 @@ def check_chat_row(row: dict[str, Any], where: str) -> None:
         raise UserError(f"{where}: no assistant turn to learn from")
 
 
+def _as_messages(value: Any, role: str, where: str, field: str) -> list[dict[str, Any]]:
+    if isinstance(value, str) and value.strip():
+        return [{"role": role, "content": value}]
+    if isinstance(value, list) and value:
+        for i, message in enumerate(value):
+            if not isinstance(message, dict) or message.get("role") not in ROLES \
+                    or not isinstance(message.get("content"), str):
+                raise UserError(f"{where}: {field}[{i}] needs a role in {', '.join(ROLES)} and a string content")
+        return value
+    raise UserError(f"{where}: field '{field}' is missing or empty")
+
+
+def normalize_preference(row: dict[str, Any], where: str) -> dict[str, Any]:
+    """prompt/chosen/rejected, as plain strings or chat messages -> chat messages for each."""
+    out = {"prompt": _as_messages(row.get("prompt"), "user", where, "prompt"),
+           "chosen": _as_messages(row.get("chosen"), "assistant", where, "chosen"),
+           "rejected": _as_messages(row.get("rejected"), "assistant", where, "rejected")}
+    if "meta" in row:
+        out["meta"] = row["meta"]
+    return out
+
+
 class DataFiles(Provider):
     name = "files"
     kind = "data"
@@ -90,7 +112,10 @@ class DataFiles(Provider):
             path = ctx.resolve_path(str(value), f"data.{split}")
             rows = []
             for number, row in read_rows(path):
-                check_chat_row(row, f"{path}:{number}")
+                if cfg.format == "preference":
+                    row = normalize_preference(row, f"{path}:{number}")
+                else:
+                    check_chat_row(row, f"{path}:{number}")
                 rows.append(row)
             rows = rows[: cfg.max_rows] if cfg.max_rows else rows
             write_jsonl(ctx.output_dir / f"{split}.jsonl", rows)

@@ -68,6 +68,9 @@ class ChatTemplateTokenizer(Provider):
     Config = TokenizeConfig
     libraries = ("transformers", "tokenizers", "datasets")
     code_modules = ("ftflow_plugins.common.hf",)
+    # Tokenization depends on the tokenizer files and template, not on the weights next to them.
+    input_files = {"model": ("model/tokenizer*", "model/chat_template.jinja", "model/special_tokens_map.json",
+                             "model/added_tokens.json", "model/*.model")}
 
     def check(self, stage, upstream) -> list[str]:
         data = upstream.get("data")
