@@ -1,0 +1,1 @@
+"""Builders for the hand-authored ftflow recipe data sets."""
