@@ -11,15 +11,16 @@ import sys
 
 
 def _parser() -> argparse.ArgumentParser:
+    # --debug works before or after the command; SUPPRESS keeps a subcommand from resetting it to False.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     recipe_args = argparse.ArgumentParser(add_help=False)
     recipe_args.add_argument("overrides", nargs="*", metavar="recipe=NAME|group=option|key=value")
     recipe_args.add_argument("--recipes-dir", action="append", default=[], metavar="DIR",
                              help="extra recipe directory (also FTFLOW_RECIPES_PATH)")
 
-    parser = argparse.ArgumentParser(prog="ftflow", parents=[common],
-                                     description="Declarative, cached LLM fine-tuning pipelines.")
+    parser = argparse.ArgumentParser(prog="ftflow", description="Declarative, cached LLM fine-tuning pipelines.")
+    parser.add_argument("--debug", action="store_true", default=False, help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", parents=[common, recipe_args], help="compose, plan and execute a recipe")
     run.add_argument("--print-config", action="store_true", help="print the resolved config and exit")

@@ -24,8 +24,9 @@ def _description(path: Path) -> str:
 
 
 def cmd_recipes(cli_dirs: list[str]) -> int:
-    from rich.console import Console
     from rich.table import Table
+
+    from ftflow.console import make_console
 
     dirs = [builtin_recipes_dir(), *recipe_dirs(load_plugins(), cli_dirs)]
     table = Table("recipe", "description", "from")
@@ -33,19 +34,20 @@ def cmd_recipes(cli_dirs: list[str]) -> int:
         path = next(d / "recipe" / f"{name}.yaml" for d in dirs if (d / "recipe" / f"{name}.yaml").exists())
         origin = "built-in" if path.is_relative_to(dirs[0]) else str(path.parent.parent)
         table.add_row(name, _description(path), origin)
-    Console().print(table)
+    make_console().print(table)
     return 0
 
 
 def cmd_plugins() -> int:
-    from rich.console import Console
     from rich.table import Table
+
+    from ftflow.console import make_console
 
     plugins = load_plugins()
     table = Table("provider", "kind", "version", "package", "package version")
     for info in plugins.registry:
         table.add_row(info.name, info.kind, info.version, info.package, info.package_version)
-    Console().print(table)
+    make_console().print(table)
     return 0
 
 
@@ -54,10 +56,11 @@ def cmd_show(ref: str, as_json: bool) -> int:
     if as_json:
         print(json.dumps(manifest, indent=2, default=str))
         return 0
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from ftflow.console import make_console
+
+    console = make_console()
     console.print(f"[bold]run[/] {manifest['run_id']}  recipe={manifest['recipe']}  status={manifest['status']}")
     if manifest.get("error"):
         console.print(f"[red]{manifest['error']}[/]")

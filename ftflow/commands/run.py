@@ -16,11 +16,9 @@ from ftflow.workspace import Workspace
 
 
 def _console() -> Any:
-    import shutil
+    from ftflow.console import make_console
 
-    from rich.console import Console
-
-    return Console(highlight=False, width=max(shutil.get_terminal_size((140, 24)).columns, 120))
+    return make_console()
 
 
 def resume_command(argv: list[str]) -> str:

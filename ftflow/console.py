@@ -1,0 +1,14 @@
+"""One place that makes the rich console, so every command prints the same width and style."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+
+def make_console(stderr: bool = False) -> Any:
+    """A rich Console at least 120 columns wide, also when output goes to a pipe or a log file."""
+    from rich.console import Console
+
+    width = max(shutil.get_terminal_size((140, 24)).columns, 120)
+    return Console(highlight=False, width=width, stderr=stderr)
