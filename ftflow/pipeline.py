@@ -23,12 +23,14 @@ class Slot:
     kind: str
     components: tuple[str, ...] = ()
     inputs: tuple[tuple[str, bool], ...] = ()  # (upstream slot, required)
+    #: Dropped from the graph when no enabled stage consumes it (a helper stage such as tokenize).
+    only_if_consumed: bool = False
 
 
 SLOTS: tuple[Slot, ...] = (
     Slot("model", "model", "model", ("backend",)),
     Slot("data", "data", "data"),
-    Slot("tokenize", "tokenize", "tokenize", (), (("model", True), ("data", True))),
+    Slot("tokenize", "tokenize", "tokenize", (), (("model", True), ("data", True)), only_if_consumed=True),
     Slot("rag", "rag", "rag", (), (("data", False),)),
     Slot("train", "method", "method", ("adapter", "backend", "launcher"),
          (("model", True), ("data", True), ("tokenize", False))),
@@ -109,7 +111,10 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
             except UserError as exc:
                 problems.append(str(exc))
         inputs = {}
+        consumes = info.cls.consumes
         for upstream, required in slot.inputs:
+            if consumes is not None and upstream not in consumes:
+                continue
             if upstream in enabled:
                 inputs[upstream] = upstream
             elif required:
@@ -119,7 +124,9 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
         enabled.add(slot.name)
     if problems:
         raise GraphError(problems)
-    graph = Graph(stages)
+    optional = {s.name for s in SLOTS if s.only_if_consumed}
+    used = {up for stage in stages for up in stage.inputs.values()}
+    graph = Graph([s for s in stages if s.name not in optional or s.name in used])
     for stage in graph:
         problems.extend(f"{stage.name}: {p}" for p in stage.provider.check(stage, graph.upstream(stage)))
         for name, comp in stage.components.items():

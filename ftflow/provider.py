@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 #: Provider kinds.  Stage kinds run as stages of the graph; component kinds configure a stage.
 STAGE_KINDS = ("model", "data", "tokenize", "rag", "method", "export", "evaluator", "server")
-COMPONENT_KINDS = ("adapter", "backend", "launcher", "metric", "format", "vectorstore", "chunker")
+COMPONENT_KINDS = ("adapter", "backend", "launcher", "metric", "variant", "format", "vectorstore", "chunker")
 KINDS = STAGE_KINDS + COMPONENT_KINDS
 
 
@@ -59,6 +59,10 @@ class Provider:
     #: files' digests enter the key (not the upstream metadata), e.g. a tokenizer stage that reads
     #: ``model/tokenizer*`` is not re-run when only the weights change.  Unlisted inputs count whole.
     input_files: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: Input names this provider reads; None means every input its slot offers.  An optional upstream
+    #: stage that no provider consumes is left out of the graph (DPO reads raw preference rows, so the
+    #: chat tokenize stage is dropped for it).
+    consumes: ClassVar[tuple[str, ...] | None] = None
     #: Extra modules (dotted names) whose source enters the code fingerprint, e.g. shared helpers.
     code_modules: ClassVar[tuple[str, ...]] = ()
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ftflow.cache.digests import DigestCache
 from ftflow.cache.keys import stage_key
+from ftflow.cache.memo import Memo
 from ftflow.cache.store import CacheStore, Entry
 from ftflow.config.paths import resolve_data_path
 from ftflow.errors import FtflowError, StageFailed
@@ -120,6 +121,7 @@ class Runner:
             recipe=self.recipe,
             recipe_dirs=self.recipe_dirs,
             log=self._log,
+            memo=Memo(self.store.root / "memo"),
         )
         status = self.console.status(f"[bold]{stage.name}[/] ({stage.plugin}) running…") if self.console else None
         try:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ftflow.cache.memo import Memo
 from ftflow.config.paths import resolve_data_path
 from ftflow.graph import Component, Stage
 
@@ -44,6 +45,7 @@ class StageResult:
 class StageContext:
     """Everything a provider's ``run`` may use; it writes only into ``output_dir`` and ``work_dir``.
 
+    ``memo`` stores small content-keyed items across runs (e.g. generations per variant).
     ``work_dir`` survives a crash (it is keyed by the stage's cache key), so long stages put their
     checkpoints there and resume from them when the same stage runs again.
     """
@@ -56,6 +58,7 @@ class StageContext:
     recipe: dict[str, Any]
     recipe_dirs: list[Path]
     log: Callable[[str], None] = print
+    memo: Memo | None = None
 
     @property
     def config(self) -> Any:

@@ -35,6 +35,10 @@ def cmd_cache(action: str, keep_runs: int, dry_run: bool) -> int:
         manifest = json.loads((workspace.runs_dir / run_id / "manifest.json").read_text())
         keep |= {s["key"] for s in manifest["stages"]}
     removed = store.gc(keep, dry_run=dry_run)
+    if not dry_run:
+        from ftflow.cache.memo import Memo
+
+        removed += Memo(store.root / "memo").prune(older_than_days=30)
     for path in removed:
         print(("would remove " if dry_run else "removed ") + path)
     print(f"{len(removed)} removed, kept entries of the last {keep_runs} runs")

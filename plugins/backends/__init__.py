@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ftflow_plugins.backends.devices import AutoBackend, CpuBackend, CudaBackend
-
 from ftflow.plugin import hookimpl
+from ftflow_plugins.backends.devices import AutoBackend, CpuBackend, CudaBackend
 
 
 @hookimpl

@@ -1,14 +1,17 @@
-"""Data: load and validate data files (``data=``), then tokenize them once as a cached stage (``tokenize=``)."""
+"""Data: read and validate data files in any format provider (``data=``), then tokenize them once as a
+cached stage (``tokenize=``)."""
 
 from __future__ import annotations
 
-from ftflow_plugins.data.files import DataFiles
-from ftflow_plugins.data.tokenize import ChatTemplateTokenizer
-
 from ftflow.plugin import hookimpl
+from ftflow_plugins.data.files import DataFiles
+from ftflow_plugins.data.formats import FORMATS
+from ftflow_plugins.data.tokenize import ChatTemplateTokenizer
 
 
 @hookimpl
 def ftflow_register_providers(registry) -> None:
     registry.add(DataFiles)
     registry.add(ChatTemplateTokenizer)
+    for fmt in FORMATS:
+        registry.add(fmt)

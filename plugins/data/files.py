@@ -1,4 +1,10 @@
-"""The ``files`` data provider: read train/eval files, validate every row, write normalized JSONL."""
+"""The ``files`` data provider: read train/eval files, validate every row, write normalized JSONL.
+
+The format provider named by ``data.format`` (see ``formats.py``) normalizes rows; it enters the cache
+key through ``uses()``.  Without a tokenizer, length is checked here with a conservative bound (a row
+with more than ``MAX_CHARS_PER_TOKEN`` characters per allowed token cannot fit); the exact token
+check, the truncation rate and packing are the tokenize stage's, which has the tokenizer.
+"""
 
 from __future__ import annotations
 
@@ -6,118 +12,125 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
-
-from ftflow_plugins.common.hf import write_jsonl
+from typing import Any
 
 from ftflow.errors import UserError
 from ftflow.provider import Estimate, Provider
 from ftflow.stage import StageContext
+from ftflow_plugins.common.hf import write_jsonl
+from ftflow_plugins.data.formats import DataFormat
+from ftflow_plugins.data.quality import QualityConfig, enforce, quality_report, render_markdown, row_chars
+from ftflow_plugins.data.readers import iter_records
 
-ROLES = ("system", "user", "assistant", "tool")
+#: No BPE tokenizer we know averages more characters per token on real text (English is ~4).
+MAX_CHARS_PER_TOKEN = 10
+#: For the report only: a typical English chars/token ratio, to flag rows that probably do not fit.
+TYPICAL_CHARS_PER_TOKEN = 4
+SOURCES_FILE = "sources.json"
 
 
 @dataclasses.dataclass
 class FilesConfig:
     train: str = ""
     eval: str | None = None
-    format: Literal["chat", "preference"] = "chat"
-    max_length: int = 1024
+    format: str = "chat"  # a format provider: chat, alpaca, prompt_completion, preference, ...
+    columns: dict[str, str] = dataclasses.field(default_factory=dict)  # format field -> column in the file
+    max_length: int = 1024  # tokens
     max_rows: int | None = None
+    label_field: str | None = None  # a meta key whose balance and conflicts the report shows
+    quality: QualityConfig = dataclasses.field(default_factory=QualityConfig)
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, row) pairs of a JSONL file; bad bytes or JSON are errors naming file:line."""
-    rows = []
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise UserError(f"{path}:{number}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise UserError(f"{path}:{number}: expected a JSON object per line")
-            rows.append((number, row))
-    if not rows:
-        raise UserError(f"{path}: the data set is empty")
-    return rows
+def load_split(path: Path, fmt: DataFormat, columns: dict[str, str] | None = None,
+               max_length: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Normalized rows of one file and each row's ``file:line``; the first invalid row is an error."""
+    rows, where = [], []
+    for location, record in iter_records(path):
+        row = fmt.convert(record, location, columns or {})
+        if max_length is not None and (chars := row_chars(row)) > max_length * MAX_CHARS_PER_TOKEN:
+            raise UserError(f"{location}: row has {chars} characters, more than max_length {max_length} tokens "
+                            f"can hold (> {MAX_CHARS_PER_TOKEN} chars/token); shorten it or raise data.max_length")
+        rows.append(row)
+        where.append(location)
+    return rows, where
 
 
-def check_chat_row(row: dict[str, Any], where: str) -> None:
-    messages = row.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise UserError(f"{where}: field 'messages' is missing or empty")
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise UserError(f"{where}: messages[{i}] is not an object")
-        role = message.get("role")
-        if role not in ROLES:
-            raise UserError(f"{where}: messages[{i}].role is {role!r} (expected one of {', '.join(ROLES)})")
-        if not isinstance(message.get("content"), str) or (not message["content"].strip()
-                                                            and not message.get("tool_calls")):
-            raise UserError(f"{where}: messages[{i}].content is missing or empty")
-    if not any(m["role"] == "assistant" for m in messages):
-        raise UserError(f"{where}: no assistant turn to learn from")
+def length_notes(report: dict[str, Any], splits: dict[str, tuple[list[dict[str, Any]], list[str]]],
+                 max_length: int) -> list[str]:
+    """Rows that probably exceed max_length at a typical chars/token ratio (exact counts need the tokenizer)."""
+    notes = []
+    for name, (rows, where) in splits.items():
+        over = [w for r, w in zip(rows, where, strict=True)
+                if row_chars(r) > max_length * TYPICAL_CHARS_PER_TOKEN]
+        report[name]["likely_over_max_length"] = len(over)
+        if over:
+            notes.append(f"{name}: {len(over)} rows probably exceed max_length {max_length} tokens "
+                         f"(> {TYPICAL_CHARS_PER_TOKEN} chars/token), e.g. {over[0]}")
+    return notes
 
 
-def _as_messages(value: Any, role: str, where: str, field: str) -> list[dict[str, Any]]:
-    if isinstance(value, str) and value.strip():
-        return [{"role": role, "content": value}]
-    if isinstance(value, list) and value:
-        for i, message in enumerate(value):
-            if not isinstance(message, dict) or message.get("role") not in ROLES \
-                    or not isinstance(message.get("content"), str):
-                raise UserError(f"{where}: {field}[{i}] needs a role in {', '.join(ROLES)} and a string content")
-        return value
-    raise UserError(f"{where}: field '{field}' is missing or empty")
-
-
-def normalize_preference(row: dict[str, Any], where: str) -> dict[str, Any]:
-    """prompt/chosen/rejected, as plain strings or chat messages -> chat messages for each."""
-    out = {"prompt": _as_messages(row.get("prompt"), "user", where, "prompt"),
-           "chosen": _as_messages(row.get("chosen"), "assistant", where, "chosen"),
-           "rejected": _as_messages(row.get("rejected"), "assistant", where, "rejected")}
-    if "meta" in row:
-        out["meta"] = row["meta"]
-    return out
+def normalized_format(data_stage: Any) -> str:
+    """The row kind a data stage writes (``chat``, ``preference``, ``unpaired_preference``), from its
+    format component: alpaca and prompt_completion sources give ``chat`` rows.  For ``check()`` methods."""
+    fmt = getattr(data_stage.config, "format", "chat")
+    component = data_stage.components.get(f"format.{fmt}")
+    return getattr(component.provider, "output", fmt) if component is not None else fmt
 
 
 class DataFiles(Provider):
+    """Reads train/eval files through a format provider; ``row_format`` tells consumers the row kind."""
+
     name = "files"
     kind = "data"
-    version = "1"
-    description = "train/eval JSONL files in chat format, validated row by row"
+    version = "2"
+    description = "train/eval files (JSONL, JSON, CSV, Parquet) in any format provider, validated row by row"
     Config = FilesConfig
     code_modules = ("ftflow_plugins.common.hf",)
+
+    def uses(self, config: FilesConfig) -> list[tuple[str, str]]:
+        return [("format", config.format)]
+
+    def row_format(self, stage: Any) -> str:
+        """The normalized row kind this stage writes (chat, preference, unpaired_preference)."""
+        return normalized_format(stage)
 
     def external_inputs(self, config: FilesConfig) -> Mapping[str, Path | str]:
         return {"train": config.train, **({"eval": config.eval} if config.eval else {})}
 
     def check(self, stage, upstream) -> list[str]:
-        return [] if stage.config.train else ["data.train is required"]
+        problems = [] if stage.config.train else ["data.train is required"]
+        component = stage.components.get(f"format.{stage.config.format}")
+        if component is not None:
+            fields = component.provider.fields
+            problems += [f"data.columns.{k}: '{k}' is not a field of format '{stage.config.format}' "
+                         f"(fields: {', '.join(fields)})" for k in stage.config.columns if k not in fields]
+        if stage.config.max_length < 1:
+            problems.append("data.max_length must be a positive number of tokens")
+        return problems
 
     def estimate(self, stage) -> Estimate | None:
         return Estimate(seconds=1)
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         cfg: FilesConfig = ctx.config
-        counts = {}
+        fmt: DataFormat = ctx.components[f"format.{cfg.format}"].provider
+        splits: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
         for split, value in self.external_inputs(cfg).items():
             path = ctx.resolve_path(str(value), f"data.{split}")
-            rows = []
-            for number, row in read_rows(path):
-                if cfg.format == "preference":
-                    row = normalize_preference(row, f"{path}:{number}")
-                else:
-                    check_chat_row(row, f"{path}:{number}")
-                rows.append(row)
-            rows = rows[: cfg.max_rows] if cfg.max_rows else rows
+            rows, where = load_split(path, fmt, cfg.columns, cfg.max_length)
+            if cfg.max_rows:
+                rows, where = rows[: cfg.max_rows], where[: cfg.max_rows]
+            splits[split] = (rows, where)
+        report = quality_report(splits, cfg.label_field)
+        report["notes"] = length_notes(report, splits, cfg.max_length)
+        enforce(report, cfg.quality)
+        for split, (rows, _) in splits.items():
             write_jsonl(ctx.output_dir / f"{split}.jsonl", rows)
-            counts[split] = len(rows)
-        return {"format": cfg.format, "rows": counts, "max_length": cfg.max_length}
+        # Where each normalized row came from, so later stages (tokenize) can name file:line too.
+        (ctx.output_dir / SOURCES_FILE).write_text(json.dumps({s: w for s, (_, w) in splits.items()}))
+        return {
+            "format": fmt.output, "source_format": fmt.name,
+            "rows": {s: len(rows) for s, (rows, _) in splits.items()},
+            "max_length": cfg.max_length, "quality": report, "report_md": render_markdown(report),
+            "quality_limits": dataclasses.asdict(cfg.quality),
+        }

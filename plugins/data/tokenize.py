@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ftflow_plugins.common.hf import load_tokenizer, model_dir, read_jsonl
-
+from ftflow.errors import UserError
 from ftflow.provider import Provider
 from ftflow.stage import StageContext
+from ftflow_plugins.common.hf import load_tokenizer, model_dir, read_jsonl
+from ftflow_plugins.data.files import SOURCES_FILE, normalized_format
+from ftflow_plugins.data.packing import packing_report
 
 
 @dataclasses.dataclass
@@ -24,6 +27,12 @@ class TokenizeConfig:
     completion_only: bool = True
     chat_template: str | None = None  # override the tokenizer's template (Jinja text)
     max_length: int | None = None  # default: the data stage's max_length
+    #: Rows longer than max_length tokens: an error naming file:line, truncated (trl does the same
+    #: when packing), or dropped.  The rate is reported either way.
+    overlength: Literal["error", "truncate", "drop"] = "error"
+
+
+BATCH = 256
 
 
 def assistant_char_spans(tokenizer: Any, messages: list[dict[str, Any]]) -> tuple[str, list[tuple[int, int]]]:
@@ -45,26 +54,78 @@ def assistant_char_spans(tokenizer: Any, messages: list[dict[str, Any]]) -> tupl
 
 def tokenize_conversation(tokenizer: Any, messages: list[dict[str, Any]], completion_only: bool,
                           max_length: int) -> dict[str, Any]:
-    text, spans = assistant_char_spans(tokenizer, messages)
-    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
-    if completion_only:
-        mask = [int(any(s <= start < e for s, e in spans)) for start, _ in offsets]
-    else:
-        mask = [1] * len(ids)
-    return {"input_ids": ids[:max_length], "assistant_masks": mask[:max_length],
-            "truncated": len(ids) > max_length, "length": len(ids)}
+    """One conversation; see ``tokenize_batch`` for many (faster: the tokenizer encodes them in parallel)."""
+    return tokenize_batch(tokenizer, [messages], completion_only, max_length)[0]
+
+
+def tokenize_batch(tokenizer: Any, conversations: list[list[dict[str, Any]]], completion_only: bool,
+                   max_length: int) -> list[dict[str, Any]]:
+    """Render with the chat template, encode in one batch, mask all but assistant characters."""
+    rendered = [assistant_char_spans(tokenizer, m) for m in conversations]
+    encoded = tokenizer([t for t, _ in rendered], add_special_tokens=False, return_offsets_mapping=True)
+    out = []
+    for (_, spans), ids, offsets in zip(rendered, encoded["input_ids"], encoded["offset_mapping"], strict=True):
+        if completion_only:
+            mask, k = [], 0
+            for start, _ in offsets:  # offsets and spans are both sorted: one merge pass
+                while k < len(spans) and spans[k][1] <= start:
+                    k += 1
+                mask.append(int(k < len(spans) and spans[k][0] <= start))
+        else:
+            mask = [1] * len(ids)
+        out.append({"input_ids": ids[:max_length], "assistant_masks": mask[:max_length],
+                    "truncated": len(ids) > max_length, "length": len(ids)})
+    return out
 
 
 def template_digest(tokenizer: Any) -> str:
     return hashlib.sha256((tokenizer.chat_template or "").encode()).hexdigest()[:16]
 
 
+def _location(data_path: Path, split: str, index: int) -> str:
+    """The source file:line of a normalized row (the data stage records them in sources.json)."""
+    sources = data_path / SOURCES_FILE
+    if sources.exists():
+        where = json.loads(sources.read_text()).get(split, [])
+        if index < len(where):
+            return where[index]
+    return f"{data_path / (split + '.jsonl')}:{index + 1}"
+
+
+def split_stats(rows: list[dict[str, Any]], max_length: int) -> dict[str, Any]:
+    lengths = sorted(r["length"] for r in rows)
+    truncated = sum(r["truncated"] for r in rows)
+    return {
+        "rows": len(rows),
+        "tokens": sum(min(n, max_length) for n in lengths),
+        "loss_tokens": sum(sum(r["assistant_masks"]) for r in rows),
+        "truncated": truncated,
+        "truncated_fraction": round(truncated / len(rows), 4) if rows else 0.0,
+        "length_tokens": {"p50": lengths[len(lengths) // 2], "p90": lengths[int(0.9 * len(lengths))],
+                          "max": lengths[-1]} if lengths else {},
+    }
+
+
+def render_markdown(stats: dict[str, Any]) -> str:
+    lines = [f"Template {stats['template']}, max_length {stats['max_length']} tokens, "
+             f"over-length rows: {stats['overlength']}.", "",
+             "| split | rows | tokens | loss tokens | tokens p50 / p90 / max | truncated |", "|---|---|---|---|---|---|"]
+    for split in ("train", "eval"):
+        if split in stats:
+            s, n = stats[split], stats[split]["length_tokens"]
+            lines.append(f"| {split} | {s['rows']} | {s['tokens']} | {s['loss_tokens']} | "
+                         f"{n['p50']} / {n['p90']} / {n['max']} | {s['truncated']} ({s['truncated_fraction']:.1%}) |")
+    p = stats["packing"]
+    lines += ["", f"Packing (trl bfd) of train: {p['sequences']} rows into {p['bins']} sequences of "
+                  f"{p['max_length']} tokens, efficiency {p['efficiency']:.1%}."]
+    return "\n".join(lines)
+
+
 class ChatTemplateTokenizer(Provider):
     name = "chat-template"
     kind = "tokenize"
-    version = "1"
-    description = "chat-template tokenization with assistant-only loss masks (cached)"
+    version = "2"
+    description = "chat-template tokenization with assistant-only loss masks and packing report (cached)"
     Config = TokenizeConfig
     libraries = ("transformers", "tokenizers", "datasets")
     code_modules = ("ftflow_plugins.common.hf",)
@@ -74,32 +135,53 @@ class ChatTemplateTokenizer(Provider):
 
     def check(self, stage, upstream) -> list[str]:
         data = upstream.get("data")
-        fmt = getattr(data.config, "format", "chat") if data else None
-        if data is not None and fmt not in ("chat",) and stage.config.completion_only:
-            return [f"tokenize=chat-template needs chat data, got data.format={fmt}"]
+        if data is None:
+            return []
+        output = normalized_format(data)
+        if output != "chat":
+            return [f"tokenize=chat-template needs chat rows, but data.format={data.config.format} gives {output} rows "
+                    f"(use tokenize=none; preference trainers tokenize pairs themselves)"]
         return []
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from datasets import Dataset
 
         cfg: TokenizeConfig = ctx.config
+        data = ctx.inputs["data"]
         tokenizer = load_tokenizer(model_dir(ctx.inputs["model"].path))
         if cfg.chat_template:
             tokenizer.chat_template = cfg.chat_template
-        max_length = cfg.max_length or ctx.inputs["data"].metadata.get("max_length", 1024)
-        stats: dict[str, Any] = {"template": template_digest(tokenizer), "max_length": max_length}
+        max_length = cfg.max_length or data.metadata.get("max_length", 1024)
+        stats: dict[str, Any] = {"template": template_digest(tokenizer), "max_length": max_length,
+                                 "overlength": cfg.overlength}
         for split in ("train", "eval"):
-            path: Path = ctx.inputs["data"].path / f"{split}.jsonl"
+            path: Path = data.path / f"{split}.jsonl"
             if not path.exists():
                 continue
-            rows = [tokenize_conversation(tokenizer, r["messages"], cfg.completion_only, max_length)
-                    for r in read_jsonl(path)]
+            conversations = [r["messages"] for r in read_jsonl(path)]
+            rows = []
+            for start in range(0, len(conversations), BATCH):
+                rows += tokenize_batch(tokenizer, conversations[start:start + BATCH], cfg.completion_only,
+                                       max_length)
+            over = [i for i, r in enumerate(rows) if r["truncated"]]
+            if over and cfg.overlength == "error":
+                first = rows[over[0]]
+                raise UserError(f"{_location(data.path, split, over[0])}: field 'messages' is {first['length']} "
+                                f"tokens, over max_length {max_length} ({len(over)} {split} rows are); raise "
+                                f"data.max_length, shorten them, or set tokenize.overlength=truncate|drop")
+            if cfg.overlength == "drop":
+                rows = [r for r in rows if not r["truncated"]]
+            stats[split] = split_stats(rows, max_length)
+            if cfg.overlength == "drop":
+                stats[split]["dropped"] = len(over)
             Dataset.from_list([{"input_ids": r["input_ids"], "assistant_masks": r["assistant_masks"]}
                                for r in rows]).save_to_disk(str(ctx.output_dir / split))
-            stats[split] = {
-                "rows": len(rows),
-                "tokens": sum(min(r["length"], max_length) for r in rows),
-                "loss_tokens": sum(sum(r["assistant_masks"]) for r in rows),
-                "truncated": sum(r["truncated"] for r in rows),
-            }
+            if split == "train":
+                stats["packing"] = packing_report([r["length"] for r in rows], max_length)
+        limit = data.metadata.get("quality_limits", {}).get("max_truncated_fraction")
+        share = stats["train"]["truncated_fraction"]
+        if limit is not None and share > limit:
+            raise UserError(f"data.quality.max_truncated_fraction: {share:.3f} of train rows exceed max_length "
+                            f"{max_length} tokens and would be truncated, above {limit}")
+        stats["report_md"] = render_markdown(stats)
         return stats

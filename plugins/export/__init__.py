@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ftflow_plugins.export.merged import MergedExport
-
 from ftflow.plugin import hookimpl
+from ftflow_plugins.export.merged import MergedExport
 
 
 @hookimpl

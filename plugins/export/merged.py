@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ftflow_plugins.common.hf import load_tokenizer, model_dir
-
 from ftflow.provider import Provider
 from ftflow.stage import StageContext
+from ftflow_plugins.common.hf import load_tokenizer, model_dir
 
 
 @dataclasses.dataclass
@@ -40,6 +39,12 @@ class MergedExport(Provider):
     Config = MergedConfig
     libraries = ("torch", "transformers", "peft", "safetensors")
     code_modules = ("ftflow_plugins.common.hf",)
+
+    def check(self, stage, upstream) -> list[str]:
+        train = upstream.get("train")
+        if train is not None and train.plugin == "reward":
+            return ["export=merged exports chat models; a reward model (method=reward) has none: use export=none"]
+        return []
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         import torch

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ftflow_plugins.models.providers import HfModel, SmolLM2Gguf, TinyRandom
-
 from ftflow.plugin import hookimpl
+from ftflow_plugins.models.providers import HfModel, SmolLM2Gguf, TinyRandom
 
 
 @hookimpl

@@ -9,11 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ftflow_plugins.common.hf import count_parameters, load_tokenizer, package_dir, seed_everything
-
 from ftflow.errors import UserError
 from ftflow.provider import Estimate, Provider
 from ftflow.stage import StageContext
+from ftflow_plugins.common.hf import count_parameters, load_tokenizer, package_dir, seed_everything
 
 _HF_LIBS = ("torch", "transformers")
 

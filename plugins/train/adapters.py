@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ftflow.errors import UserError
 from ftflow.provider import Provider
@@ -16,13 +17,28 @@ class Adapter(Provider):
     #: True when only adapter weights are trained and saved (the base is never copied).
     is_peft = True
 
-    def load_model(self, path: Path, config: Any, backend: Any) -> Any:
-        from transformers import AutoModelForCausalLM
+    def load_model(self, path: Path, config: Any, backend: Any, task: str = "causal-lm",
+                   tokenizer: Any = None) -> Any:
+        return auto_model(path, task, tokenizer, dtype=backend.torch_dtype())
 
-        return AutoModelForCausalLM.from_pretrained(str(path), dtype=backend.torch_dtype())
-
-    def peft_config(self, config: Any) -> Any:
+    def peft_config(self, config: Any, task: str = "causal-lm") -> Any:
         return None
+
+
+#: Training task -> (transformers auto class, peft task type).  ``seq-cls`` is a reward model: one score.
+TASKS = {"causal-lm": ("AutoModelForCausalLM", "CAUSAL_LM"), "seq-cls": ("AutoModelForSequenceClassification", "SEQ_CLS")}
+
+
+def auto_model(path: Path, task: str, tokenizer: Any, **kwargs: Any) -> Any:
+    """Load ``path`` for ``task``; a reward model gets a one-output head and knows the pad token."""
+    import transformers
+
+    cls = getattr(transformers, TASKS[task][0])
+    if task == "seq-cls":
+        kwargs["num_labels"] = 1
+        if tokenizer is not None:
+            kwargs["pad_token_id"] = tokenizer.pad_token_id
+    return cls.from_pretrained(str(path), **kwargs)
 
 
 @dataclasses.dataclass
@@ -47,12 +63,13 @@ class LoraConfig:
     bias: str = "none"
 
 
-def _lora(config: LoraConfig) -> Any:
+def _lora(config: LoraConfig, task: str) -> Any:
     from peft import LoraConfig as PeftLoraConfig
 
+    # For SEQ_CLS peft also trains and saves the new score head (modules_to_save).
     return PeftLoraConfig(r=config.r, lora_alpha=config.alpha, lora_dropout=config.dropout,
                           target_modules=config.target_modules, use_dora=config.use_dora, bias=config.bias,
-                          task_type="CAUSAL_LM")
+                          task_type=TASKS[task][1])
 
 
 class LoraAdapter(Adapter):
@@ -69,14 +86,28 @@ class LoraAdapter(Adapter):
             problems.append(f"adapter.dropout must be in [0, 1), got {cfg.dropout}")
         return problems
 
-    def peft_config(self, config: LoraConfig) -> Any:
-        return _lora(config)
+    def peft_config(self, config: LoraConfig, task: str = "causal-lm") -> Any:
+        return _lora(config, task)
 
 
 @dataclasses.dataclass
 class QLoraConfig(LoraConfig):
-    quant_type: str = "nf4"
+    quant_type: Literal["nf4", "fp4"] = "nf4"
     double_quant: bool = True
+
+
+def probe_4bit(device: str, quant_type: str) -> None:
+    """Quantize one small tensor on ``device``: a clear error here beats a failure deep inside loading."""
+    import torch
+
+    try:
+        import bitsandbytes.functional as bnbf
+
+        packed, state = bnbf.quantize_4bit(torch.linspace(-1, 1, 128, device=device), quant_type=quant_type)
+        bnbf.dequantize_4bit(packed, state)
+    except Exception as exc:  # bitsandbytes raises many types for a missing backend
+        raise UserError(f"adapter=qlora: bitsandbytes cannot run 4-bit {quant_type} on device '{device}' "
+                        f"({type(exc).__name__}: {exc}); use adapter=lora") from exc
 
 
 class QLoraAdapter(LoraAdapter):
@@ -85,20 +116,23 @@ class QLoraAdapter(LoraAdapter):
     Config = QLoraConfig
     libraries = (*Adapter.libraries, "bitsandbytes")
 
-    def load_model(self, path: Path, config: QLoraConfig, backend: Any) -> Any:
-        try:
-            import bitsandbytes  # noqa: F401
-        except ImportError as exc:
-            raise UserError("adapter=qlora needs bitsandbytes: pip install 'ftflow[qlora]'") from exc
-        import torch
-        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+    def check(self, stage, upstream) -> list[str]:
+        problems = super().check(stage, upstream)
+        if importlib.util.find_spec("bitsandbytes") is None:
+            problems.append("adapter=qlora needs bitsandbytes: pip install 'ftflow[qlora]'")
+        return problems
 
+    def load_model(self, path: Path, config: QLoraConfig, backend: Any, task: str = "causal-lm",
+                   tokenizer: Any = None) -> Any:
+        if importlib.util.find_spec("bitsandbytes") is None:
+            raise UserError("adapter=qlora needs bitsandbytes: pip install 'ftflow[qlora]'")
+        import torch
+        from transformers import BitsAndBytesConfig
+
+        device = backend.device()
+        probe_4bit(device, config.quant_type)
         compute = torch.bfloat16 if backend.use_bf16() else torch.float32
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=config.quant_type,
                                    bnb_4bit_use_double_quant=config.double_quant, bnb_4bit_compute_dtype=compute)
-        device = backend.device()
-        try:
-            return AutoModelForCausalLM.from_pretrained(str(path), quantization_config=quant, dtype=compute,
-                                                        device_map={"": device})
-        except (RuntimeError, ValueError, ImportError) as exc:
-            raise UserError(f"adapter=qlora: bitsandbytes cannot load 4-bit layers on {device}: {exc}") from exc
+        return auto_model(path, task, tokenizer, quantization_config=quant, dtype=compute,
+                          device_map={"": device})

@@ -1,10 +1,13 @@
 """What every trl-based method shares: settings, model loading through the adapter, checkpoints and
-resume, telemetry (loss curve, tokens/s, peak memory) and saving adapters or full weights."""
+resume, determinism, telemetry (loss curve, tokens/s, peak memory, tensorboard) and saving adapters or
+full weights.  A method builds its trl trainer in ``make_trainer``; everything else happens here."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
+import os
 import resource
 import sys
 import time
@@ -12,9 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ftflow.errors import UserError
+from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import count_parameters, load_tokenizer, model_dir, seed_everything
 
-from ftflow.stage import StageContext
+#: The libraries every trl method depends on (their versions enter the cache key).
+TRAIN_LIBRARIES = ("torch", "transformers", "trl", "peft", "datasets", "accelerate")
+#: Helper modules whose source enters every method's code fingerprint.
+TRAIN_CODE = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common", "ftflow_plugins.train.adapters",
+              "ftflow_plugins.train.launchers")
+REPORTERS = {"tensorboard": "tensorboard"}  # report_to name -> module it needs
 
 
 @dataclasses.dataclass
@@ -29,6 +39,41 @@ class TrainSettings:
     weight_decay: float = 0.0
     save_steps: int = 50
     logging_steps: int = 1
+    #: Extra loggers (``tensorboard``); events go to the artifact's ``tensorboard/`` directory.
+    report_to: list[str] = dataclasses.field(default_factory=list)
+    #: Deterministic kernels and seeded data order; None = on CPU only (it costs speed on GPUs).
+    deterministic: bool | None = None
+
+
+def settings_problems(cfg: TrainSettings) -> list[str]:
+    """Config problems every method reports from ``check()`` (before anything loads)."""
+    problems = []
+    for name in cfg.report_to:
+        if name not in REPORTERS:
+            problems.append(f"method.report_to: unknown logger {name!r} (valid: {', '.join(REPORTERS)})")
+        elif importlib.util.find_spec(REPORTERS[name]) is None:
+            problems.append(f"method.report_to lists {name!r} but the '{REPORTERS[name]}' package is not "
+                            f"installed (pip install {REPORTERS[name]})")
+    if cfg.save_steps <= 0:
+        problems.append(f"method.save_steps must be positive, got {cfg.save_steps}")
+    if cfg.batch_size <= 0 or cfg.gradient_accumulation <= 0:
+        problems.append("method.batch_size and method.gradient_accumulation must be positive")
+    return problems
+
+
+def data_format(upstream: dict[str, Any]) -> str | None:
+    data = upstream.get("data")
+    if data is None:
+        return None
+    row_format = getattr(data.provider, "row_format", None)  # alpaca etc. normalize to chat rows
+    return row_format(data) if row_format else getattr(data.config, "format", "chat")
+
+
+def format_problem(method: str, upstream: dict[str, Any], accepted: tuple[str, ...]) -> list[str]:
+    fmt = data_format(upstream)
+    if fmt is not None and fmt not in accepted:
+        return [f"method={method} needs data.format in ({', '.join(accepted)}), got data.format={fmt}"]
+    return []
 
 
 def last_checkpoint(directory: Path) -> Path | None:
@@ -36,17 +81,27 @@ def last_checkpoint(directory: Path) -> Path | None:
     return max(checkpoints, key=lambda p: int(p.name.split("-")[1])) if checkpoints else None
 
 
+def deterministic(cfg: TrainSettings, device: str) -> bool:
+    return cfg.deterministic if cfg.deterministic is not None else device == "cpu"
+
+
 def common_args(ctx: StageContext, cfg: TrainSettings, backend: Any) -> dict[str, Any]:
-    return dict(
+    """Keyword arguments of every trl ``*Config`` (a ``TrainingArguments`` subclass)."""
+    args = dict(
         output_dir=str(ctx.work_dir / "checkpoints"), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=cfg.gradient_accumulation,
-        learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler, warmup_steps=cfg.warmup_ratio,  # a float < 1 is a ratio in transformers 5
-
+        learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler,
+        warmup_steps=cfg.warmup_ratio,  # a float < 1 is a ratio in transformers 5
         weight_decay=cfg.weight_decay, logging_steps=cfg.logging_steps, save_strategy="steps",
-        save_steps=cfg.save_steps, save_total_limit=2, report_to=[], seed=ctx.seed, data_seed=ctx.seed,
+        save_steps=cfg.save_steps, save_total_limit=2, report_to=list(cfg.report_to), seed=ctx.seed,
+        data_seed=ctx.seed, full_determinism=deterministic(cfg, backend.device()),
         use_cpu=backend.device() == "cpu", bf16=backend.use_bf16(), dataloader_num_workers=0,
         disable_tqdm=not sys.stderr.isatty(),
     )
+    launcher = ctx.components.get("launcher")
+    if launcher is not None:
+        args.update(launcher.provider.training_args(launcher.config))
+    return args
 
 
 def _peak_memory_gb(device: str) -> float:
@@ -54,23 +109,38 @@ def _peak_memory_gb(device: str) -> float:
         import torch
 
         return torch.cuda.max_memory_allocated() / 2**30
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # peak RSS, KiB on Linux
+
+
+TokenCount = int | Callable[[Any], int]
 
 
 def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[..., Any],
-               dataset_tokens: int) -> dict[str, Any]:
-    """Load, train (resuming if a checkpoint exists), save and describe; ``make_trainer`` builds the trl trainer."""
+               dataset_tokens: TokenCount, task: str = "causal-lm",
+               extra_curves: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Load, train (resuming if a checkpoint exists), save and describe.
+
+    ``make_trainer(model, tokenizer, peft_config, common_args)`` builds the trl trainer; ``task`` is
+    ``causal-lm`` or ``seq-cls`` (a reward model); ``dataset_tokens`` is a count or a function of the
+    tokenizer; ``extra_curves`` are logged values recorded like the loss (e.g. GRPO's ``reward``).
+    """
+    launcher = ctx.components.get("launcher")
+    if launcher is not None and launcher.provider.should_relaunch(launcher.config):
+        return launcher.provider.relaunch(ctx, launcher.config)
     backend = ctx.components["backend"].provider
     adapter = ctx.components["adapter"]
     seed_everything(ctx.seed)
     base = model_dir(ctx.inputs["model"].path)
     tokenizer = load_tokenizer(base)
-    model = adapter.provider.load_model(base, adapter.config, backend)
+    if "tensorboard" in cfg.report_to:
+        os.environ["TENSORBOARD_LOGGING_DIR"] = str(ctx.output_dir / "tensorboard")
+    model = adapter.provider.load_model(base, adapter.config, backend, task=task, tokenizer=tokenizer)
     if getattr(adapter.config, "gradient_checkpointing", False):
         model.gradient_checkpointing_enable()
-    trainer = make_trainer(model, tokenizer, adapter.provider.peft_config(adapter.config),
+    trainer = make_trainer(model, tokenizer, adapter.provider.peft_config(adapter.config, task=task),
                            common_args(ctx, cfg, backend))
-    _report_progress(trainer, ctx, dataset_tokens)
+    tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
+    _report_progress(trainer, ctx, tokens, extra_curves)
     resume = last_checkpoint(ctx.work_dir / "checkpoints")
     if resume is not None:
         ctx.log(f"resuming from {resume.name} (found in {resume.parent})")
@@ -78,61 +148,87 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.perf_counter() - started
     out = ctx.output_dir
-    if adapter.provider.is_peft:
-        trainer.model.save_pretrained(out / "adapter")
-    else:
-        trainer.model.save_pretrained(out / "model")
-    tokenizer.save_pretrained(out / ("adapter" if adapter.provider.is_peft else "model"))
+    if not trainer.accelerator.is_main_process:
+        return {}
+    saved = out / ("adapter" if adapter.provider.is_peft else "model")
+    trainer.model.save_pretrained(saved)
+    tokenizer.save_pretrained(saved)
     history = trainer.state.log_history
-    curve = [[h["step"], h["loss"]] for h in history if "loss" in h]
-    steps_done = trainer.state.global_step - (int(resume.name.split("-")[1]) if resume else 0)
-    tokens_seen = dataset_tokens * (trainer.state.epoch or 1.0)
-    total, trainable = count_parameters(trainer.model)
-    summary = {
-        "adapter": adapter.info.name, "peft": adapter.provider.is_peft, "loss_curve": curve,
-        "final_loss": curve[-1][1] if curve else None, "steps": trainer.state.global_step,
-        "resumed_from": resume.name if resume else None, "train_seconds": round(seconds, 2),
-        "tokens_seen": int(tokens_seen),
-        "tokens_per_second": round(tokens_seen * steps_done / max(trainer.state.global_step, 1) / seconds, 1),
-        "parameters": total, "trainable_parameters": trainable,
-        "peak_memory_gb": round(_peak_memory_gb(backend.device()), 3), "device": backend.device(),
-    }
+    summary = describe(trainer, history, resume, seconds, tokens, backend.device(), extra_curves)
+    summary = {"objective": ctx.stage.plugin, "task": task, "adapter": adapter.info.name,
+               "peft": adapter.provider.is_peft, **summary}
     (out / "train_log.json").write_text(json.dumps({"summary": summary, "log_history": history}, indent=2))
-    _plot_loss(curve, out / "loss.png")
+    _plot(summary, out / "loss.png", extra_curves)
     return summary
 
 
-def _report_progress(trainer: Any, ctx: StageContext, dataset_tokens: int) -> None:
+def describe(trainer: Any, history: list[dict[str, Any]], resume: Path | None, seconds: float,
+             dataset_tokens: int, device: str, extra_curves: tuple[str, ...]) -> dict[str, Any]:
+    """The telemetry that enters the stage metadata (and the manifest)."""
+    curve = [[h["step"], h["loss"]] for h in history if "loss" in h]
+    state = trainer.state
+    resumed_at = int(resume.name.split("-")[1]) if resume else 0
+    logged = [h["num_tokens"] for h in history if "num_tokens" in h]
+    # trl counts the tokens it actually fed (padding excluded, generations included); else estimate.
+    tokens_seen = int(logged[-1]) if logged else int(dataset_tokens * (state.epoch or 1.0))
+    tokens_this_run = tokens_seen * (state.global_step - resumed_at) / max(state.global_step, 1)
+    total, trainable = count_parameters(trainer.model)
+    summary: dict[str, Any] = {
+        "loss_curve": curve, "final_loss": curve[-1][1] if curve else None, "steps": state.global_step,
+        "resumed_from": resume.name if resume else None, "train_seconds": round(seconds, 2),
+        "seconds_per_step": round(seconds / max(state.global_step - resumed_at, 1), 3),
+        "tokens_seen": tokens_seen, "tokens_per_second": round(tokens_this_run / max(seconds, 1e-9), 1),
+        "parameters": total, "trainable_parameters": trainable,
+        "peak_memory_gb": round(_peak_memory_gb(device), 3), "device": device,
+    }
+    for name in extra_curves:
+        summary[f"{name}_curve"] = [[h["step"], h[name]] for h in history if name in h]
+    return summary
+
+
+def _report_progress(trainer: Any, ctx: StageContext, dataset_tokens: int, extra: tuple[str, ...]) -> None:
     """Replace the trainer's dict printing with one concise line per log step: step, loss, tokens/s."""
     from transformers import PrinterCallback, TrainerCallback
 
     trainer.remove_callback(PrinterCallback)
     started = time.perf_counter()
+    counted = [0.0]  # trl's own token count, when it logs one (not on every step for GRPO)
 
     class Progress(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
-            if logs and "loss" in logs and not sys.stderr.isatty():
-                done = dataset_tokens * (state.epoch or 0)
+            counted[0] = float(logs.get("num_tokens", counted[0])) if logs else counted[0]
+            if logs and "loss" in logs and not sys.stderr.isatty() and state.is_world_process_zero:
+                done = counted[0] or dataset_tokens * (state.epoch or 0)
                 rate = done / max(time.perf_counter() - started, 1e-9)
-                ctx.log(f"step {state.global_step}/{state.max_steps}  loss {float(logs['loss']):.4f}  "
+                more = "".join(f"  {k} {float(logs[k]):.4f}" for k in extra if k in logs)
+                ctx.log(f"step {state.global_step}/{state.max_steps}  loss {float(logs['loss']):.4f}{more}  "
                         f"~{rate:,.0f} tok/s")
 
     trainer.add_callback(Progress())
 
 
-def _plot_loss(curve: list[list[float]], path: Path) -> None:
-    if not curve:
+def _plot(summary: dict[str, Any], path: Path, extra: tuple[str, ...]) -> None:
+    curves = [("training loss", summary["loss_curve"])] + [(k, summary[f"{k}_curve"]) for k in extra]
+    curves = [(label, c) for label, c in curves if c]
+    if not curves:
         return
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
-    ax.plot([c[0] for c in curve], [c[1] for c in curve])
-    ax.set_xlabel("step")
-    ax.set_ylabel("training loss")
-    ax.grid(alpha=0.3)
+    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 3.2), dpi=100, squeeze=False)
+    for ax, (label, curve) in zip(axes[0], curves, strict=True):
+        ax.plot([c[0] for c in curve], [c[1] for c in curve])
+        ax.set_xlabel("step")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def require(module: str, what: str, extra: str = "training") -> None:
+    """A clear error before anything loads when an optional library is missing."""
+    if importlib.util.find_spec(module) is None:
+        raise UserError(f"{what} needs the '{module}' package: pip install 'ftflow[{extra}]'")

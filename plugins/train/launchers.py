@@ -1,11 +1,127 @@
-"""Launchers decide how many processes a training stage uses (``launcher=local``)."""
+"""Launchers decide how many processes a training stage uses (``launcher=local|torchrun``).
+
+``torchrun`` relaunches the training stage as ``torchrun --nproc-per-node N -m
+ftflow_plugins.train.launch_entry SPEC``: each rank rebuilds the same stage from the composed recipe
+(written to SPEC) and runs the method; accelerate (inside the trl trainer) sets up DDP or FSDP from
+torchrun's environment.  Rank 0 saves the artifact and writes the metadata that the parent returns.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ftflow.errors import UserError
 from ftflow.provider import Provider
 
+if TYPE_CHECKING:
+    from ftflow.stage import StageContext
 
-class LocalLauncher(Provider):
-    name = "local"
+ENTRY_MODULE = "ftflow_plugins.train.launch_entry"
+RESULT_FILE = "launch_result.json"
+
+
+class Launcher(Provider):
     kind = "launcher"
+
+    def should_relaunch(self, config: Any) -> bool:
+        return False
+
+    def relaunch(self, ctx: StageContext, config: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def training_args(self, config: Any) -> dict[str, Any]:
+        """Extra ``TrainingArguments`` (parallelism settings)."""
+        return {}
+
+
+class LocalLauncher(Launcher):
+    name = "local"
     description = "one process on this machine"
+
+
+@dataclasses.dataclass
+class TorchrunConfig:
+    nproc_per_node: int | Literal["gpu"] = "gpu"  # "gpu": one process per visible GPU
+    strategy: Literal["ddp", "fsdp"] = "ddp"
+    #: transformers' ``fsdp`` option string (sharding + wrapping policy).
+    fsdp: str = "full_shard auto_wrap"
+    master_port: int | None = None  # None: torchrun --standalone picks a free port
+
+
+def in_distributed_child() -> bool:
+    return "LOCAL_RANK" in os.environ and "WORLD_SIZE" in os.environ
+
+
+class TorchrunLauncher(Launcher):
+    name = "torchrun"
+    description = "DDP or FSDP over the GPUs of one host (relaunches training under torchrun)"
+    Config = TorchrunConfig
+
+    def check(self, stage, upstream) -> list[str]:
+        cfg: TorchrunConfig = stage.components["launcher"].config
+        problems = []
+        if isinstance(cfg.nproc_per_node, int) and cfg.nproc_per_node < 1:
+            problems.append(f"launcher.nproc_per_node must be >= 1, got {cfg.nproc_per_node}")
+        adapter = stage.components.get("adapter")
+        if cfg.strategy == "fsdp" and adapter is not None and adapter.info.name == "qlora":
+            problems.append("launcher.strategy=fsdp with adapter=qlora is not supported here; use ddp")
+        return problems
+
+    def nproc(self, config: TorchrunConfig) -> int:
+        if config.nproc_per_node != "gpu":
+            return int(config.nproc_per_node)
+        import torch
+
+        count = torch.cuda.device_count()
+        if count == 0:
+            raise UserError("launcher=torchrun with nproc_per_node=gpu but torch sees no GPU "
+                            "(set launcher.nproc_per_node, or use launcher=local)")
+        return count
+
+    def command(self, config: TorchrunConfig, spec: Path, nproc: int) -> list[str]:
+        """The torchrun command line (python -m torch.distributed.run: no reliance on PATH)."""
+        rendezvous = ["--standalone"] if config.master_port is None else \
+            ["--master-addr", "127.0.0.1", "--master-port", str(config.master_port)]
+        return [sys.executable, "-m", "torch.distributed.run", *rendezvous, "--nnodes", "1",
+                "--nproc-per-node", str(nproc), "-m", ENTRY_MODULE, str(spec)]
+
+    def should_relaunch(self, config: TorchrunConfig) -> bool:
+        return not in_distributed_child()
+
+    def training_args(self, config: TorchrunConfig) -> dict[str, Any]:
+        if config.strategy == "fsdp" and in_distributed_child():
+            return {"fsdp": config.fsdp}
+        return {"ddp_find_unused_parameters": False} if in_distributed_child() else {}
+
+    def relaunch(self, ctx: StageContext, config: TorchrunConfig) -> dict[str, Any]:
+        spec = write_spec(ctx)
+        result = ctx.work_dir / RESULT_FILE
+        result.unlink(missing_ok=True)
+        cmd = self.command(config, spec, self.nproc(config))
+        ctx.log("launching: " + " ".join(cmd))
+        code = subprocess.call(cmd, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        if code != 0 or not result.exists():
+            raise RuntimeError(f"torchrun exited with status {code}; rerun the same command to resume "
+                               f"from the last checkpoint")
+        return json.loads(result.read_text())
+
+
+def write_spec(ctx: StageContext) -> Path:
+    """Everything a rank needs to rebuild the stage: the composed recipe, paths, input artifacts."""
+    spec = ctx.work_dir / "launch_spec.json"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(json.dumps({
+        "stage": ctx.stage.name, "key": ctx.stage.key, "recipe": ctx.recipe, "seed": ctx.seed,
+        "recipe_dirs": [str(d) for d in ctx.recipe_dirs], "output_dir": str(ctx.output_dir),
+        "work_dir": str(ctx.work_dir),
+        "inputs": {n: {"path": str(a.path), "digest": a.digest, "metadata": a.metadata}
+                   for n, a in ctx.inputs.items()},
+    }, default=str))
+    return spec
+

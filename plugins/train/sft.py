@@ -10,10 +10,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ftflow_plugins.train.common import TrainSettings, train_with
-
 from ftflow.provider import Estimate, Provider
 from ftflow.stage import StageContext
+from ftflow_plugins.train.common import (
+    TRAIN_CODE,
+    TRAIN_LIBRARIES,
+    TrainSettings,
+    format_problem,
+    settings_problems,
+    train_with,
+)
+from ftflow_plugins.train.mix import MixConfig, mix_problems, mixed_dataset
 
 
 @dataclasses.dataclass
@@ -22,6 +29,8 @@ class SftConfig(TrainSettings):
     #: trl's chunked log-prob loss saves memory on GPUs but its backward is slow on CPU;
     #: None picks it on CUDA only.
     fused_loss: bool | None = None
+    #: General instruction data mixed in against forgetting: ``{path: FILE.jsonl, fraction: 0.1}``.
+    mix: MixConfig | None = None
 
 
 def plain_loss_trainer(base: type) -> type:
@@ -43,13 +52,18 @@ class SftMethod(Provider):
     version = "1"
     description = "supervised fine-tuning on chat data (trl SFTTrainer), assistant-only loss"
     Config = SftConfig
-    libraries = ("torch", "transformers", "trl", "peft", "datasets", "accelerate")
-    code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common")
+    libraries = TRAIN_LIBRARIES
+    code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.tokenize")
+
+    def external_inputs(self, config: SftConfig) -> dict[str, str]:
+        return {"mix": config.mix.path} if config.mix else {}
 
     def check(self, stage, upstream) -> list[str]:
+        problems = settings_problems(stage.config) + mix_problems(stage.config.mix)
+        problems += format_problem("sft", upstream, ("chat",))
         if "tokenize" not in upstream:
-            return ["method=sft needs the tokenize stage (tokenize=chat)"]
-        return []
+            problems.append("method=sft needs the tokenize stage (tokenize=chat)")
+        return problems
 
     def estimate(self, stage) -> Estimate | None:
         return None
@@ -61,6 +75,9 @@ class SftMethod(Provider):
         cfg: SftConfig = ctx.config
         train_ds = load_from_disk(str(ctx.inputs["tokenize"].path / "train"))
         max_length = ctx.inputs["tokenize"].metadata.get("max_length", 1024)
+        mixed = None
+        if cfg.mix:
+            train_ds, mixed = mixed_dataset(ctx, cfg.mix, train_ds, max_length)
 
         def make_trainer(model, tokenizer, peft_config, common_args):
             args = SFTConfig(**common_args, packing=cfg.packing, packing_strategy="bfd",
@@ -71,4 +88,5 @@ class SftMethod(Provider):
                                peft_config=peft_config)
 
         tokens = sum(len(x) for x in train_ds["input_ids"])
-        return train_with(ctx, cfg, make_trainer, dataset_tokens=tokens)
+        summary = train_with(ctx, cfg, make_trainer, dataset_tokens=tokens)
+        return {**summary, "mix": mixed} if mixed else summary

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+import subprocess
+import sys
 import time
 
 from ftflow.cache.digests import DigestCache
@@ -59,23 +60,20 @@ def test_gc_keeps_referenced_entries_and_removes_crash_debris(tmp_path):
     assert any("drop" in r for r in removed)
 
 
-def _hold_lock(root, key, seconds, marker):
-    store = CacheStore(root)
-    with store.lock(key):
-        marker.write_text("locked")
-        time.sleep(seconds)
-
-
 def test_lock_is_exclusive_across_processes(tmp_path):
     marker = tmp_path / "marker"
-    proc = multiprocessing.get_context("spawn").Process(target=_hold_lock, args=(tmp_path, "k", 1.0, marker))
-    proc.start()
+    holder = ("import sys, time; from pathlib import Path; from ftflow.cache.store import CacheStore\n"
+              "with CacheStore(Path(sys.argv[1])).lock('k'):\n"
+              "    Path(sys.argv[2]).write_text('locked'); time.sleep(1.0)\n")
+    proc = subprocess.Popen([sys.executable, "-c", holder, str(tmp_path), str(marker)])
+    deadline = time.monotonic() + 60
     while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "lock holder did not start"
         time.sleep(0.02)
     started = time.monotonic()
     with CacheStore(tmp_path).lock("k"):
         waited = time.monotonic() - started
-    proc.join()
+    proc.wait()
     assert waited > 0.5
 
 
