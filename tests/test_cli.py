@@ -54,7 +54,7 @@ def test_plugins_lists_every_builtin_with_kind_and_version(ftflow_cli):
 def test_print_config_shows_the_resolved_recipe(ftflow_cli):
     result = ftflow_cli("run", "recipe=smoke", "method.max_steps=3", "--print-config")
     assert result.ok
-    assert "provider: tiny-random" in result.stdout and "max_steps: 3" in result.stdout
+    assert "provider: random-init" in result.stdout and "max_steps: 3" in result.stdout
 
 
 def test_plan_imports_no_heavy_library(ftflow_home):
@@ -65,4 +65,4 @@ def test_plan_imports_no_heavy_library(ftflow_home):
                           env={"FTFLOW_HOME": str(ftflow_home), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stdout
-    assert "tiny-random" in proc.stdout and "stale" in proc.stdout
+    assert "random-init" in proc.stdout and "stale" in proc.stdout

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ftflow.plugin import hookimpl
-from ftflow_plugins.models.providers import HfModel, SmolLM2Gguf, TinyRandom
+from ftflow_plugins.models.providers import HfModel, SmolLM2Gguf, RandomInit
 
 
 @hookimpl
 def ftflow_register_providers(registry) -> None:
-    for provider in (SmolLM2Gguf, TinyRandom, HfModel):
+    for provider in (SmolLM2Gguf, RandomInit, HfModel):
         registry.add(provider)

