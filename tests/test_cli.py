@@ -47,8 +47,8 @@ def test_plugins_lists_every_builtin_with_kind_and_version(ftflow_cli):
     result = ftflow_cli("plugins")
     assert result.ok
     for info in load_plugins().registry:
-        row = next((line for line in result.stdout.splitlines() if f" {info.name} " in line), "")
-        assert info.kind in row and info.version in row and "ftflow" in row, info
+        rows = [line for line in result.stdout.splitlines() if f" {info.name} " in line and f" {info.kind} " in line]
+        assert rows and info.version in rows[0] and "ftflow" in rows[0], info
 
 
 def test_print_config_shows_the_resolved_recipe(ftflow_cli):
