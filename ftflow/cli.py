@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["ls", "verify", "gc"])
     cache.add_argument("--keep-runs", type=int, default=5, help="gc keeps entries used by the last N runs")
     cache.add_argument("--dry-run", action="store_true")
+    chat = sub.add_parser("chat", parents=[common], help="chat with a run's exported model (GGUF or merged)")
+    chat.add_argument("run_id", nargs="?", default="last")
+    chat.add_argument("--quant", default=None, help="which GGUF to use (default: q8_0, else the best exported)")
+    chat.add_argument("--system", default=None, help="system prompt (default: the one the model was tuned with)")
+    chat.add_argument("--max-new-tokens", type=int, default=256)
     data = sub.add_parser("data", parents=[common], help="data tools")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     check = data_sub.add_parser("check", parents=[common], help="validate a data file, print its quality report")
@@ -66,6 +71,10 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.cache import cmd_cache
 
         return cmd_cache(args.action, args.keep_runs, args.dry_run)
+    if args.command == "chat":
+        from ftflow.commands.chat import cmd_chat
+
+        return cmd_chat(args.run_id, args.quant, args.system, args.max_new_tokens)
     if args.command == "data":
         from ftflow.commands.data import cmd_data_check
 

@@ -75,6 +75,16 @@ def cmd_show(ref: str, as_json: bool) -> int:
         for row in rows:
             table.add_row(*map(str, row))
         console.print(table)
+    for name, meta in manifest.get("stage_metadata", {}).items():
+        gate = meta.get("gate")
+        if gate:
+            failed = sum(not c["passed"] for c in gate["checks"])
+            verdict = "[green]passed[/]" if gate["passed"] else f"[red]FAILED[/] ({failed} of {len(gate['checks'])})"
+            console.print(f"{name}: regression gate {verdict}")
+        taxonomy = meta.get("taxonomy")
+        if taxonomy and taxonomy.get("recommendation"):
+            console.print(f"{name}: {taxonomy['recommendation']}", highlight=False)
     run_dir = Workspace().resolve_run(ref)
-    console.print(f"report: {run_dir / 'report.md'}")
+    html = run_dir / "report.html"
+    console.print(f"report: {run_dir / 'report.md'}" + (f"  {html}" if html.exists() else ""))
     return 0

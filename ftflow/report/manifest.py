@@ -53,8 +53,12 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def write_run_record(run_dir: Path, manifest: dict[str, Any]) -> None:
+    """manifest.json, config.yaml, report.md and the self-contained report.html (plots need matplotlib,
+    imported only here and only inside the plot functions)."""
+    from ftflow.report.html import render_html
     from ftflow.report.markdown import render_report
 
     write_json_atomic(run_dir / "manifest.json", manifest)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(manifest["config"], sort_keys=False))
     (run_dir / "report.md").write_text(render_report(manifest))
+    (run_dir / "report.html").write_text(render_html(manifest))

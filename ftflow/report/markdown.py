@@ -1,4 +1,6 @@
-"""``report.md``: what ran, what was cached, how long it took, and the metrics per variant."""
+"""``report.md``: what ran, what was cached, how long it took, the metrics per variant, and each stage's
+own section (``report_md`` in its metadata: data quality, tokenization, evaluation with the failure
+taxonomy and the regression gate)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 
 def metrics_table(metrics: dict[str, dict[str, float]]) -> tuple[list[str], list[list[Any]]]:
     names = sorted({m for values in metrics.values() for m in values})
-    rows = [[variant] + [_fmt(values.get(m)) for m in names] for variant, values in metrics.items()]
+    rows = [[variant] + [fmt_value(values.get(m)) for m in names] for variant, values in metrics.items()]
     return ["variant", *names], rows
 
 
-def _fmt(value: Any) -> str:
+def fmt_value(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
@@ -25,18 +27,43 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+
+
+def stage_summary(stages: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]], str]:
+    """The stages table (timings, cache hits) and a one-line summary of it."""
+    rows = [[s["name"], s["kind"], s["plugin"], s["key"][:10], "cached" if s["cached"] else "ran",
+             f"{s['seconds']:.2f}s"] for s in stages]
+    cached = sum(bool(s["cached"]) for s in stages)
+    total = sum(float(s["seconds"]) for s in stages)
+    summary = f"{len(stages)} stages: {len(stages) - cached} ran, {cached} cached (cache hits); {total:.1f}s in all"
+    return ["stage", "kind", "plugin", "key", "", "time"], rows, summary
+
+
+def _training(meta: dict[str, Any]) -> str | None:
+    curve = meta.get("loss_curve")
+    if not curve:
+        return None
+    first, last = curve[0][1], curve[-1][1]
+    return (f"{meta.get('objective', 'training')} with {meta.get('adapter', '?')}: {len(curve)} logged steps, "
+            f"loss {first:.4g} → {last:.4g}" + (f", {meta['tokens_per_second']} tokens/s"
+                                                 if meta.get("tokens_per_second") else "")
+            + " (plot in report.html)")
+
+
 def render_report(manifest: dict[str, Any]) -> str:
     parts = [f"# ftflow run {manifest['run_id']}", "",
              f"Recipe **{manifest['recipe']}** — status **{manifest['status']}**", ""]
     if manifest.get("error"):
         parts += ["```", manifest["error"], "```", ""]
-    rows = [[s["name"], s["kind"], s["plugin"], s["key"][:10], "cached" if s["cached"] else "ran",
-             f"{s['seconds']:.2f}s"] for s in manifest["stages"]]
-    parts += ["## Stages", "", _table(["stage", "kind", "plugin", "key", "", "time"], rows), ""]
+    headers, rows, summary = stage_summary(manifest["stages"])
+    parts += ["## Stages", "", summary, "", _table(headers, rows), ""]
     if manifest["metrics"]:
         headers, rows = metrics_table(manifest["metrics"])
         parts += ["## Metrics", "", _table(headers, rows), ""]
     for name, meta in manifest.get("stage_metadata", {}).items():
+        training = _training(meta)
+        if training:
+            parts += [f"## {name}", "", training, ""]
         section = meta.get("report_md")
         if section:
             parts += [f"## {name}", "", section, ""]

@@ -1,19 +1,33 @@
 """``eval=default``: generate answers for the eval split with every enabled variant, then score them.
 
 Variants share the prompts and decoding settings, so their metrics compare like with like.  Each
-variant's generations are memoised by (variant identity, prompts, decoding settings): adding a variant
-or a metric reruns the stage but regenerates only what is new.
+variant's generations are memoised by (variant identity, prompts, decoding settings, schema): adding a
+variant or a metric, or changing the gate, reruns the stage but regenerates only what is new.
+
+For schema-bound tasks (``json_schema``) every answer goes through the JSON guardrail (see
+``jsonguard``): valid, repaired, or retried once with the validation errors; metrics of the raw format
+(``json_valid``, ``json_schema``) see the raw answer, content metrics see the guarded one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Any, Literal
 
 from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import read_jsonl, seed_everything, write_jsonl
+from ftflow_plugins.evaluate.gate import GateConfig, evaluate_gate, gate_problems
+from ftflow_plugins.evaluate.metrics import summarize
+
+
+@dataclasses.dataclass
+class GuardrailConfig:
+    """What happens to an answer that is not schema-valid JSON (only with ``json_schema``)."""
+
+    repair: bool = True  # extract the first JSON object / close a cut-off one
+    retry: bool = True  # ask once more, with the validation errors, when repair is not enough
 
 
 @dataclasses.dataclass
@@ -23,6 +37,14 @@ class GenerateConfig:
     max_new_tokens: int = 128
     max_examples: int | None = None
     batch_size: int = 8
+    #: Which rows when max_examples cuts: the first ones, or evenly spread over the file (mixes splits/labels).
+    sample: Literal["first", "spread"] = "spread"
+    few_shot: int = 2  # examples from the train split for the base_fewshot variant
+    label_field: str | None = None  # label inside JSON answers; default: the data section's label_field
+    json_schema: str | None = None  # answer schema (a recipe-relative path): guardrail + schema metrics
+    guardrail: GuardrailConfig = dataclasses.field(default_factory=GuardrailConfig)
+    gate: GateConfig = dataclasses.field(default_factory=GateConfig)
+    failure_examples: int = 2  # examples per failure category and variant kept in the report
 
 
 def split_prompt(row: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
@@ -37,71 +59,182 @@ def split_prompt(row: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     return messages[:last], messages[last]["content"]
 
 
+def select_rows(rows: list[dict[str, Any]], limit: int | None, sample: str) -> list[dict[str, Any]]:
+    if limit is None or limit >= len(rows):
+        return rows
+    if sample == "first":
+        return rows[:limit]
+    return [rows[i * len(rows) // limit] for i in range(limit)]
+
+
 class GenerateEvaluator(Provider):
     name = "generate"
     kind = "evaluator"
-    version = "2"
-    description = "generation on the eval split for each variant, scored by metric providers"
+    version = "3"
+    description = "generation on the eval split for each variant, scored by metric providers, gated"
     Config = GenerateConfig
-    libraries = ("torch", "transformers", "peft")
+    libraries = ("torch", "transformers", "peft", "jsonschema")
     code_modules = ("ftflow_plugins.common.hf",)
 
     def uses(self, config: GenerateConfig) -> list[tuple[str, str]]:
         return [("variant", v) for v in config.variants] + [("metric", m) for m in config.metrics]
 
+    def external_inputs(self, config: GenerateConfig) -> dict[str, str]:
+        return {"json_schema": config.json_schema} if config.json_schema else {}
+
     def check(self, stage, upstream) -> list[str]:
+        cfg: GenerateConfig = stage.config
         problems = []
         train = upstream.get("train")
         if train is not None and train.plugin == "reward":
             problems.append("eval=generate needs a chat model; a reward model (method=reward) has none: use eval=none")
-        for name in stage.config.variants:
+        for name in cfg.variants:
             variant = stage.components.get(f"variant.{name}")
             missing = [n for n in getattr(variant.provider, "needs", ()) if n not in upstream] if variant else []
             if missing:
                 problems.append(f"eval.variants: '{name}' needs the {', '.join(missing)} stage, which is disabled")
+        if "base_fewshot" in cfg.variants and cfg.few_shot <= 0:
+            problems.append("eval.variants: base_fewshot needs eval.few_shot > 0")
+        names = list(cfg.metrics)
+        for metric in cfg.metrics:
+            comp = stage.components.get(f"metric.{metric}")
+            names += [f"{metric}_{e}" for e in getattr(comp.provider, "extras", ())] if comp else []
+        problems += gate_problems(cfg.gate, cfg.variants, names)
+        if cfg.gate.baseline_run:
+            from ftflow.errors import UserError
+            from ftflow.workspace import Workspace
+
+            try:
+                Workspace().resolve_run(cfg.gate.baseline_run)
+            except UserError as exc:
+                problems.append(f"eval.gate.baseline_run: {exc}")
         return problems
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from ftflow.errors import UserError
+        from ftflow_plugins.evaluate.summary import eval_markdown
+        from ftflow_plugins.evaluate.taxonomy import classify, summarize_failures
 
         cfg: GenerateConfig = ctx.config
         metrics = {name: ctx.components[f"metric.{name}"].provider for name in cfg.metrics}
+        for metric in metrics.values():
+            if hasattr(metric, "prepare"):
+                metric.prepare(ctx)
+        schema = json.loads(ctx.resolve_path(cfg.json_schema, "eval.json_schema").read_text()) \
+            if cfg.json_schema else None
+        label_field = cfg.label_field or (ctx.recipe.get("data") or {}).get("label_field")
         path = ctx.inputs["data"].path / "eval.jsonl"
         if not path.exists():
             raise UserError("eval: the data stage has no eval split (set data.eval)")
-        rows = read_jsonl(path)[: cfg.max_examples]
-        prompts, references = zip(*(split_prompt(r) for r in rows), strict=True)
+        rows = select_rows(read_jsonl(path), cfg.max_examples, cfg.sample)
+        prompts, references = (list(x) for x in zip(*(split_prompt(r) for r in rows), strict=True))
         results: dict[str, dict[str, float]] = {}
+        details: dict[str, dict[str, Any]] = {}
+        records: dict[str, list[dict[str, Any]]] = {}
         generations = []
         for provider_name in cfg.variants:
             provider = ctx.components[f"variant.{provider_name}"].provider
             for variant in provider.expand(ctx):
-                outputs = self._generate(ctx, provider, variant, list(prompts))
-                scores = {m: [metric.score(o, ref, row) for o, ref, row in zip(outputs, references, rows, strict=True)]
-                          for m, metric in metrics.items()}
-                results[variant] = {m: sum(v) / len(v) for m, v in scores.items()}
-                for i, (row, out, ref) in enumerate(zip(rows, outputs, references, strict=True)):
-                    generations.append({"variant": variant, "id": row.get("id", i), "output": out,
-                                        "reference": ref, **{m: scores[m][i] for m in scores}})
+                out = self._generate(ctx, provider, variant, prompts, schema)
+                examples = [{**row, "eval": info} for row, info in zip(rows, out["info"], strict=True)]
+                outputs = out["outputs"]
+                results[variant], details[variant] = {}, {}
+                scores = {}
+                for m, metric in metrics.items():
+                    scores[m] = [metric.score(o, ref, ex) for o, ref, ex in zip(outputs, references, examples,
+                                                                                 strict=True)]
+                    summary = summarize(metric, scores[m], outputs, references, examples)
+                    if summary["value"] is not None:
+                        results[variant][m] = summary["value"]
+                    results[variant].update({f"{m}_{k}": v for k, v in summary["extras"].items()})
+                    details[variant][m] = {"n": summary["n"], **summary["details"]}
+                records[variant] = []
+                for i, (ex, o, ref) in enumerate(zip(examples, outputs, references, strict=True)):
+                    failure = classify(o, ref, ex, schema=schema, label_field=label_field)
+                    record = {"variant": variant, "id": ex.get("id", i), "output": o, "reference": ref,
+                              **ex["eval"], "category": failure and failure[0], "detail": failure and failure[1],
+                              **{m: scores[m][i] for m in scores}}
+                    records[variant].append(record)
+                    generations.append(record)
+        baseline = None
+        if cfg.gate.baseline_run:
+            from ftflow.workspace import Workspace
+
+            baseline = Workspace().manifest(cfg.gate.baseline_run).get("metrics", {})
+        gate = evaluate_gate(cfg.gate, results, baseline) if cfg.gate.enabled else None
+        taxonomy = summarize_failures(records, cfg.failure_examples)
         write_jsonl(ctx.output_dir / "generations.jsonl", generations)
         (ctx.output_dir / "metrics.json").write_text(json.dumps(results, indent=2))
-        return {"metrics": results, "examples": len(rows)}
+        meta = {"metrics": results, "examples": len(rows), "metric_details": details, "taxonomy": taxonomy,
+                "gate": gate, "guardrail": self._guardrail_note(cfg, records) if schema else None}
+        meta["report_md"] = eval_markdown(meta)
+        return meta
 
-    def _generate(self, ctx: StageContext, provider: Any, variant: str, prompts: list) -> list[str]:
+    @staticmethod
+    def _guardrail_note(cfg: GenerateConfig, records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        status = {v: {s: sum(r.get("guard_status") == s for r in rs) for s in ("valid", "repaired", "retried",
+                                                                                  "failed")}
+                  for v, rs in records.items()}
+        return {"schema": cfg.json_schema, "repair": cfg.guardrail.repair, "retry": cfg.guardrail.retry,
+                "status": status}
+
+    def _generate(self, ctx: StageContext, provider: Any, variant: str, prompts: list,
+                  schema: dict[str, Any] | None) -> dict[str, Any]:
+        """Outputs (raw) and per-example info: truncated, retrieved ids, and the guardrail's verdict."""
         cfg: GenerateConfig = ctx.config
         generator = None
         try:
             seed_everything(ctx.seed)
             generator = provider.load(ctx, variant, cfg.batch_size)
-            key = ctx.memo.key("generations", generator.identity, prompts, cfg.max_new_tokens) if ctx.memo else None
-            cached = ctx.memo.get(key) if key else None
-            if cached is not None:
-                ctx.log(f"{variant}: {len(cached)} generations from the memo")
-                return cached
-            outputs = generator.generate(prompts, cfg.max_new_tokens)
-            if key:
-                ctx.memo.put(key, outputs)
-            return outputs
+            first = self._memo_generate(ctx, generator, variant, prompts, schema)
+            info = [{"truncated": t, **({"retrieved_ids": r} if r is not None else {})}
+                    for t, r in zip(first["truncated"], first["retrieved"], strict=True)]
+            if schema is not None:
+                self._guard(ctx, generator, variant, prompts, first["outputs"], info, schema)
+            return {"outputs": first["outputs"], "info": info}
         finally:
             if generator is not None:
                 generator.close()
+
+    def _guard(self, ctx: StageContext, generator: Any, variant: str, prompts: list, outputs: list[str],
+               info: list[dict[str, Any]], schema: dict[str, Any]) -> None:
+        from ftflow_plugins.evaluate.jsonguard import RETRY_INSTRUCTION, guard
+
+        cfg: GenerateConfig = ctx.config
+        results = [guard(o, schema) for o in outputs]
+        if not cfg.guardrail.repair:
+            results = [r if r.status != "repaired" else dataclasses.replace(r, status="failed", text=o)
+                       for r, o in zip(results, outputs, strict=True)]
+        failed = [i for i, r in enumerate(results) if r.status == "failed"]
+        if failed and cfg.guardrail.retry:
+            retry_prompts = [[*prompts[i], {"role": "assistant", "content": outputs[i]},
+                              {"role": "user", "content": RETRY_INSTRUCTION.format(
+                                  errors="; ".join(results[i].errors[:3]))}] for i in failed]
+            ctx.log(f"{variant}: guardrail retries {len(failed)} answer(s)")
+            again = self._memo_generate(ctx, generator, variant, retry_prompts, schema)["outputs"]
+            for i, text in zip(failed, again, strict=True):
+                second = guard(text, schema)
+                if second.status != "failed" and (cfg.guardrail.repair or second.status == "valid"):
+                    results[i] = dataclasses.replace(second, status="retried")
+        for item, result in zip(info, results, strict=True):
+            item.update(guarded=result.text if result.status != "failed" else None, guard_status=result.status)
+
+    @staticmethod
+    def _memo_generate(ctx: StageContext, generator: Any, variant: str, prompts: list,
+                       schema: dict[str, Any] | None) -> dict[str, Any]:
+        cfg: GenerateConfig = ctx.config
+        key = ctx.memo.key("generations/v2", generator.identity, prompts, cfg.max_new_tokens, schema) \
+            if ctx.memo else None
+        cached = ctx.memo.get(key) if key else None
+        if isinstance(cached, dict):
+            ctx.log(f"{variant}: {len(cached['outputs'])} generations from the memo")
+            return cached
+        outputs = generator.generate(prompts, cfg.max_new_tokens, schema)
+        truncated = getattr(generator, "last_truncated", None)
+        retrieved = getattr(generator, "last_retrieved", None)
+        truncated = truncated if truncated and len(truncated) == len(outputs) else [None] * len(outputs)
+        retrieved = retrieved if retrieved and len(retrieved) == len(outputs) else [None] * len(outputs)
+        value = {"outputs": outputs, "truncated": list(truncated), "retrieved": list(retrieved)}
+        if key:
+            ctx.memo.put(key, value)
+        return value

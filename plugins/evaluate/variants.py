@@ -21,6 +21,9 @@ class Generator(Protocol):
     memoised under it, so an unchanged variant is not regenerated when the eval stage reruns."""
 
     identity: str
+    #: Optional, set by ``generate``: per prompt, whether the answer hit max_new_tokens (the failure
+    #: taxonomy reports truncation from it); RAG generators may also set ``last_retrieved`` (doc ids per
+    #: prompt) so citation metrics accept retrieved documents.
 
     def generate(self, prompts: list[list[dict[str, Any]]], max_new_tokens: int,
                  json_schema: dict[str, Any] | None = None) -> list[str]: ...
@@ -42,10 +45,17 @@ class Variant(Provider):
 
 
 class HfGenerator:
-    """Greedy, batched, left-padded ``generate`` with the model's own chat template."""
+    """Greedy, batched, left-padded ``generate`` with the model's own chat template.
+
+    ``json_schema`` is accepted and ignored: transformers has no built-in constrained decoding, so on
+    this backend schema-bound tasks rely on the evaluator's guardrail (repair and retry).
+    """
+
+    supports_json_schema = False
 
     def __init__(self, model: Any, tokenizer: Any, identity: str, batch_size: int) -> None:
         self.model, self.tokenizer, self.identity, self.batch_size = model.eval(), tokenizer, identity, batch_size
+        self.last_truncated: list[bool] = []
 
     def generate(self, prompts: list[list[dict[str, Any]]], max_new_tokens: int,
                  json_schema: dict[str, Any] | None = None) -> list[str]:
@@ -53,7 +63,7 @@ class HfGenerator:
 
         tokenizer = self.tokenizer
         tokenizer.padding_side = "left"
-        outputs = []
+        outputs, truncated = [], []
         for start in range(0, len(prompts), self.batch_size):
             texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True)
                      for p in prompts[start:start + self.batch_size]]
@@ -65,6 +75,10 @@ class HfGenerator:
                                                 eos_token_id=tokenizer.eos_token_id)
             new = generated[:, batch["input_ids"].shape[1]:]
             outputs += [t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
+            # No end-of-sequence among the new tokens: the answer was cut at max_new_tokens.
+            truncated += [bool(len(row) >= max_new_tokens and not (row == tokenizer.eos_token_id).any())
+                          for row in new]
+        self.last_truncated = truncated
         return outputs
 
     def close(self) -> None:
@@ -113,3 +127,69 @@ class TunedVariant(Variant):
             model = AutoModelForCausalLM.from_pretrained(str(train.path / "model"))
         identity = f"hf:{ctx.inputs['model'].digest}+{train.digest}"
         return HfGenerator(model.to(_device()), load_tokenizer(base), identity, batch_size)
+
+
+class FewShotGenerator:
+    """Wraps a generator: puts ``shots`` (user/assistant pairs) after the system prompt of every prompt."""
+
+    def __init__(self, inner: Generator, shots: list[dict[str, Any]], identity: str) -> None:
+        self.inner, self.shots, self.identity = inner, shots, identity
+
+    def _with_shots(self, prompt: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        head = [m for m in prompt[:1] if m["role"] == "system"]
+        return head + self.shots + prompt[len(head):]
+
+    def generate(self, prompts: list[list[dict[str, Any]]], max_new_tokens: int,
+                 json_schema: dict[str, Any] | None = None) -> list[str]:
+        outputs = self.inner.generate([self._with_shots(p) for p in prompts], max_new_tokens, json_schema)
+        self.last_truncated = getattr(self.inner, "last_truncated", None)
+        return outputs
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def pick_shots(train_rows: list[dict[str, Any]], count: int, seed: int, label_field: str | None,
+               max_chars: int = 2000) -> list[dict[str, Any]]:
+    """``count`` single-turn train examples as chat turns: seeded, short enough, one per label first.
+
+    Cycling over labels keeps a 3-shot prompt for a classifier from showing one class only.
+    """
+    import random
+
+    candidates = [r for r in train_rows if "messages" in r
+                  and [m["role"] for m in r["messages"] if m["role"] != "system"] == ["user", "assistant"]
+                  and sum(len(m["content"]) for m in r["messages"][1:]) <= max_chars]
+    random.Random(seed).shuffle(candidates)
+    by_label: dict[Any, list[dict[str, Any]]] = {}
+    for row in candidates:
+        by_label.setdefault((row.get("meta") or {}).get(label_field) if label_field else None, []).append(row)
+    chosen: list[dict[str, Any]] = []
+    while len(chosen) < count and any(by_label.values()):
+        for rows in by_label.values():
+            if rows and len(chosen) < count:
+                chosen.append(rows.pop(0))
+    return [m for row in chosen for m in row["messages"] if m["role"] != "system"]
+
+
+class BaseFewShotVariant(BaseVariant):
+    name = "base_fewshot"
+    description = "the base model prompted with the system prompt and eval.few_shot examples from the train split"
+    needs = ("model", "data")
+
+    def load(self, ctx: StageContext, name: str, batch_size: int) -> Generator:
+        import hashlib
+        import json
+
+        from ftflow.errors import UserError
+        from ftflow_plugins.common.hf import read_jsonl
+
+        count = getattr(ctx.config, "few_shot", 0)
+        path = ctx.inputs["data"].path / "train.jsonl"
+        if count <= 0 or not path.exists():
+            raise UserError("eval.variants: base_fewshot needs eval.few_shot > 0 and a train split")
+        label_field = getattr(ctx.config, "label_field", None) or (ctx.recipe.get("data") or {}).get("label_field")
+        shots = pick_shots(read_jsonl(path), count, ctx.seed, label_field)
+        digest = hashlib.sha256(json.dumps(shots, sort_keys=True).encode()).hexdigest()[:16]
+        inner = super().load(ctx, name, batch_size)
+        return FewShotGenerator(inner, shots, f"{inner.identity}+fewshot:{digest}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from ftflow.provider import Provider
@@ -31,29 +32,61 @@ def merged_model(ctx: StageContext) -> Any:
     return AutoModelForCausalLM.from_pretrained(str(train.path / "model"))
 
 
+def has_chat_template(checkpoint: Path) -> bool:
+    """Whether a saved checkpoint carries a chat template (transformers 5 writes ``chat_template.jinja``;
+    older checkpoints keep it in ``tokenizer_config.json``)."""
+    import json
+
+    if (checkpoint / "chat_template.jinja").is_file() or (checkpoint / "chat_template.json").is_file():
+        return True
+    config = checkpoint / "tokenizer_config.json"
+    return config.is_file() and bool(json.loads(config.read_text()).get("chat_template"))
+
+
+def save_merged(ctx: StageContext, out: Path, dtype: str = "auto") -> dict[str, Any]:
+    """Write the merged checkpoint, tokenizer and chat template to ``out``; shared by merged and gguf export.
+
+    The tokenizer comes from the model stage (training does not change it); a model without a chat
+    template is refused here, because every consumer (eval, llama.cpp, serving) formats chats with it.
+    """
+    import torch
+
+    model = merged_model(ctx)
+    if dtype != "auto":
+        model = model.to(getattr(torch, dtype))
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer = load_tokenizer(model_dir(ctx.inputs["model"].path))
+    if not tokenizer.chat_template:
+        raise ValueError("the model's tokenizer has no chat template; export needs one to format chats")
+    tokenizer.save_pretrained(out)
+    if not has_chat_template(out):
+        raise RuntimeError(f"tokenizer.save_pretrained wrote no chat template into {out}")
+    del model
+    return {"files": sorted(p.name for p in out.iterdir()),
+            "merged_from": "train" if "train" in ctx.inputs else "base", "chat_template": True}
+
+
+def export_check(stage, upstream) -> list[str]:
+    """Exports need a chat model; shared by every exporter here."""
+    train = upstream.get("train")
+    if train is not None and train.plugin == "reward":
+        return [f"export={stage.plugin} exports chat models; a reward model (method=reward) has none: "
+                "use export=none"]
+    return []
+
+
 class MergedExport(Provider):
     name = "merged"
     kind = "export"
-    version = "1"
+    version = "2"
     description = "tuned model as one HF safetensors checkpoint (LoRA merged), tokenizer and template"
     Config = MergedConfig
     libraries = ("torch", "transformers", "peft", "safetensors")
     code_modules = ("ftflow_plugins.common.hf",)
 
     def check(self, stage, upstream) -> list[str]:
-        train = upstream.get("train")
-        if train is not None and train.plugin == "reward":
-            return ["export=merged exports chat models; a reward model (method=reward) has none: use export=none"]
-        return []
+        return export_check(stage, upstream)
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
-        import torch
-
-        model = merged_model(ctx)
-        if ctx.config.dtype != "auto":
-            model = model.to(getattr(torch, ctx.config.dtype))
-        out = ctx.output_dir / "model"
-        model.save_pretrained(out, safe_serialization=True)
-        load_tokenizer(model_dir(ctx.inputs["model"].path)).save_pretrained(out)
-        files = sorted(p.name for p in out.iterdir())
-        return {"model_dir": "model", "files": files, "merged_from": "train" if "train" in ctx.inputs else "base"}
+        meta = save_merged(ctx, ctx.output_dir / "model", ctx.config.dtype)
+        return {"model_dir": "model", **meta}

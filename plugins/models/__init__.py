@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ftflow.plugin import hookimpl
-from ftflow_plugins.models.providers import HfModel, SmolLM2Gguf, RandomInit
+from ftflow_plugins.models.providers import HfModel, RandomInit, SmolLM2Gguf
 
 
 @hookimpl

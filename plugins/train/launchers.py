@@ -41,8 +41,21 @@ class Launcher(Provider):
 
 
 class LocalLauncher(Launcher):
+    """One process.  On a host with several GPUs the trainer would fall back to ``nn.DataParallel``
+    (which trl refuses), so the stage is relaunched as a one-process torchrun job on one GPU."""
+
     name = "local"
-    description = "one process on this machine"
+    description = "one process on this machine (one GPU)"
+
+    def should_relaunch(self, config: Any) -> bool:
+        if in_distributed_child():
+            return False
+        import torch
+
+        return torch.cuda.is_available() and torch.cuda.device_count() > 1
+
+    def relaunch(self, ctx: StageContext, config: Any) -> dict[str, Any]:
+        return TorchrunLauncher().relaunch(ctx, TorchrunConfig(nproc_per_node=1))
 
 
 @dataclasses.dataclass

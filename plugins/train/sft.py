@@ -73,7 +73,9 @@ class SftMethod(Provider):
         from trl import SFTConfig, SFTTrainer
 
         cfg: SftConfig = ctx.config
-        train_ds = load_from_disk(str(ctx.inputs["tokenize"].path / "train"))
+        # In memory: trl's Dataset.map would otherwise write cache-*.arrow files *into the upstream
+        # cache entry*, which `ftflow cache verify` rightly reports as damage.
+        train_ds = load_from_disk(str(ctx.inputs["tokenize"].path / "train"), keep_in_memory=True)
         max_length = ctx.inputs["tokenize"].metadata.get("max_length", 1024)
         mixed = None
         if cfg.mix:
@@ -82,7 +84,11 @@ class SftMethod(Provider):
         def make_trainer(model, tokenizer, peft_config, common_args):
             args = SFTConfig(**common_args, packing=cfg.packing, packing_strategy="bfd",
                              max_length=max_length, dataset_num_proc=None)
-            fused = cfg.fused_loss if cfg.fused_loss is not None else not common_args["use_cpu"]
+            # trl's fused lm-head loss reads lm_head.weight without calling the module, which FSDP2 never
+            # unshards ("invalid python storage"): FSDP uses the model's own loss.
+            launcher = ctx.components.get("launcher")
+            fsdp = launcher is not None and getattr(launcher.config, "strategy", "") == "fsdp"
+            fused = cfg.fused_loss if cfg.fused_loss is not None else not (common_args["use_cpu"] or fsdp)
             trainer_cls = SFTTrainer if fused else plain_loss_trainer(SFTTrainer)
             return trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                peft_config=peft_config)
