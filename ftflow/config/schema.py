@@ -46,6 +46,7 @@ def _coerce(value: Any, tp: Any, key: str, problems: list[str]) -> Any:
         args = typing.get_args(tp)
         if value is None and type(None) in args:
             return None
+        attempts: list[list[str]] = []
         for arg in args:
             if arg is type(None):
                 continue
@@ -53,6 +54,11 @@ def _coerce(value: Any, tp: Any, key: str, problems: list[str]) -> Any:
             out = _coerce(value, arg, key, trial)
             if not trial:
                 return out
+            attempts.append(trial)
+        nested = [a for a in attempts if a and not a[0].startswith(f"{key}: expected")]
+        if isinstance(value, Mapping) and nested:  # a mapping meant for the nested schema: its own errors
+            problems.extend(nested[0])
+            return value
         problems.append(f"{key}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}")
         return value
     if origin in (list, tuple):

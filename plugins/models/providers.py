@@ -12,7 +12,13 @@ from typing import Any
 from ftflow.errors import UserError
 from ftflow.provider import Estimate, Provider
 from ftflow.stage import StageContext
-from ftflow_plugins.common.hf import count_parameters, load_tokenizer, package_dir, seed_everything
+from ftflow_plugins.common.hf import (
+    count_parameters,
+    load_tokenizer,
+    package_dir,
+    quiet_libraries,
+    seed_everything,
+)
 
 _HF_LIBS = ("torch", "transformers")
 
@@ -52,6 +58,7 @@ class SmolLM2Gguf(Provider):
 
         cfg: SmolLM2Config = ctx.config
         src = package_dir(cfg.package)
+        quiet_libraries()
         ctx.log(f"dequantizing {cfg.gguf_file} into an HF checkpoint")
         loaded = AutoModelForCausalLM.from_pretrained(
             str(src), gguf_file=cfg.gguf_file, quantization_config=GgufConfig(dequantize=True),

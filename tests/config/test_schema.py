@@ -64,3 +64,13 @@ def test_required_key():
 
     with pytest.raises(ConfigError, match="model.path: required key is missing"):
         validate(Needs, {}, "model")
+
+
+def test_optional_nested_schema_reports_the_inner_key():
+    @dataclasses.dataclass
+    class Outer:
+        inner: Inner | None = None
+
+    with pytest.raises(ConfigError, match=r"eval.inner.deep: unknown key \(valid keys: depth\)"):
+        validate(Outer, {"inner": {"deep": 1}}, "eval")
+    assert validate(Outer, {"inner": {"depth": 2}}, "eval").inner == Inner(2)
