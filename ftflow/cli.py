@@ -24,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", parents=[common, recipe_args], help="compose, plan and execute a recipe")
     run.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    run.add_argument("--locked", metavar="FILE", help="replay a lock file (refuses when inputs or versions drifted)")
+    run.add_argument("--allow-drift", action="store_true", help="with --locked: run despite differences")
+    lock = sub.add_parser("lock", parents=[common, recipe_args], help="pin a recipe: config, versions, digests")
+    lock.add_argument("-o", "--output", required=True, metavar="FILE")
     sub.add_parser("plan", parents=[common, recipe_args], help="show the stage graph, keys and cache state")
     sub.add_parser("recipes", parents=[common], help="list recipes").add_argument(
         "--recipes-dir", action="append", default=[], metavar="DIR")
@@ -54,7 +58,12 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
     if args.command == "run":
         from ftflow.commands.run import cmd_run
 
-        return cmd_run(args.overrides, args.recipes_dir, args.print_config, argv)
+        return cmd_run(args.overrides, args.recipes_dir, args.print_config, argv,
+                       locked=args.locked, allow_drift=args.allow_drift)
+    if args.command == "lock":
+        from ftflow.commands.run import cmd_lock
+
+        return cmd_lock(args.overrides, args.recipes_dir, args.output)
     if args.command == "plan":
         from ftflow.commands.run import cmd_plan
 

@@ -142,6 +142,7 @@ class Runner:
     def _log(self, message: str) -> None:
         if self.console:
             self.console.print(f"  [dim]{message}[/]", highlight=False)
+            self.console.file.flush()  # progress must show when output goes to a pipe or a log file
 
     def _say(self, result: StageResult) -> None:
         if not self.console:
@@ -149,3 +150,4 @@ class Runner:
         state = "[cyan]cached[/]" if result.cached else "[green]ran[/]"
         self.console.print(f"[green]✓[/] {result.name:<7} {result.plugin:<16} {result.key[:10]}  {state}"
                            f"  {result.seconds:6.2f}s", highlight=False)
+        self.console.file.flush()

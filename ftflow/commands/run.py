@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shlex
 import time
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ftflow.errors import StageFailed
+from ftflow.errors import StageFailed, UserError
 from ftflow.report.manifest import build_manifest, write_run_record
 from ftflow.runner import Runner
 from ftflow.session import open_session
@@ -25,9 +26,43 @@ def resume_command(argv: list[str]) -> str:
     return "ftflow " + shlex.join(argv)
 
 
-def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, argv: list[str]) -> int:
-    console = _console()
+def _locked_session(path: str, overrides: list[str], recipes_dirs: list[str], allow_drift: bool) -> Any:
+    from ftflow.lock import check_lock, read_lock, session_from_lock
+    from ftflow.plugin.manager import load_plugins
+
+    if overrides:
+        raise UserError(f"--locked runs the locked config as is; drop the overrides ({' '.join(overrides)})")
+    lock = read_lock(path)
+    session = session_from_lock(lock, load_plugins(), recipes_dirs)
+    drift = check_lock(lock, session, Workspace().cache_dir)
+    if drift and not allow_drift:
+        raise UserError(f"{path}: this environment differs from the lock (--allow-drift runs anyway): "
+                        + "; ".join(drift))
+    for line in drift:
+        print(f"drift accepted: {line}")
+    return session
+
+
+def cmd_lock(overrides: list[str], recipes_dirs: list[str], output: str) -> int:
+    import json
+
+    from ftflow.lock import build_lock
+
     session = open_session(overrides, recipes_dirs)
+    lock = build_lock(session, Workspace().cache_dir)
+    Path(output).write_text(json.dumps(lock, indent=2, sort_keys=False) + "\n")
+    print(f"locked recipe={session.recipe.name}: {len(lock['inputs'])} input digests, "
+          f"{len(lock['libraries'])} library versions, {len(lock['providers'])} providers -> {output}")
+    return 0
+
+
+def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, argv: list[str],
+            locked: str | None = None, allow_drift: bool = False) -> int:
+    console = _console()
+    if locked:
+        session = _locked_session(locked, overrides, recipes_dirs, allow_drift)
+    else:
+        session = open_session(overrides, recipes_dirs)
     if print_config:
         print(yaml.safe_dump(session.recipe.config, sort_keys=False), end="")
         return 0

@@ -1,0 +1,129 @@
+"""Lock files: pin a run (resolved config, versions, providers, input digests, seed) and replay it.
+
+``ftflow lock recipe=NAME -o FILE`` writes the lock; ``ftflow run --locked FILE`` runs exactly the
+locked config and first compares the environment with the lock.  Any drift — a data file whose content
+changed, another library or provider version, changed provider code — stops the run with the list of
+differences, unless ``--allow-drift``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import ftflow
+from ftflow.cache.digests import DigestCache
+from ftflow.cache.keys import code_fingerprint, library_version
+from ftflow.config.compose import Recipe
+from ftflow.config.paths import builtin_recipes_dir, resolve_data_path
+from ftflow.errors import UserError
+from ftflow.pipeline import build_graph, settings_of
+from ftflow.session import Session, recipe_dirs
+
+LOCK_FORMAT = 1
+#: Libraries whose versions are pinned even when no provider of this recipe declares them.
+KEY_LIBRARIES = ("torch", "transformers", "peft", "trl", "datasets", "accelerate", "bitsandbytes",
+                 "llama-cpp-python", "vllm", "hydra-core", "pluggy")
+
+
+def _inputs(session: Session, digests: DigestCache) -> dict[str, dict[str, str]]:
+    out = {}
+    for stage in session.graph:
+        for name, value in stage.provider.external_inputs(stage.config).items():
+            path = resolve_data_path(str(value), session.recipe.dirs, f"{stage.name}.{name}")
+            out[f"{stage.name}.{name}"] = {"path": str(value), "sha256": digests.digest(path)}
+    return out
+
+
+def _providers(session: Session) -> dict[str, dict[str, str]]:
+    out = {}
+    for stage in session.graph:
+        parts = [(stage.name, stage.info)] + [(f"{stage.name}.{n}", c.info) for n, c in stage.components.items()]
+        for where, info in parts:
+            out[where] = {"provider": f"{info.kind}:{info.name}", "version": info.version,
+                          "package": f"{info.package}=={info.package_version}", "code": code_fingerprint(info.cls)}
+    return out
+
+
+def _libraries(session: Session) -> dict[str, str]:
+    names = set(KEY_LIBRARIES)
+    for stage in session.graph:
+        names.update(stage.info.cls.libraries)
+        for component in stage.components.values():
+            names.update(component.info.cls.libraries)
+    return {name: library_version(name) for name in sorted(names)}
+
+
+def build_lock(session: Session, cache_root: Path) -> dict[str, Any]:
+    """Everything needed to replay ``session`` and to notice when the environment has drifted."""
+    digests = DigestCache(cache_root / "digests.json")
+    lock = {
+        "ftflow_lock": LOCK_FORMAT,
+        "recipe": session.recipe.name,
+        "overrides": session.recipe.overrides,
+        "seed": session.settings.seed,
+        "ftflow": ftflow.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "libraries": _libraries(session),
+        "plugins": {name: f"{dist}=={version}" for name, (dist, version) in sorted(session.plugins.origins.items())},
+        "providers": _providers(session),
+        "inputs": _inputs(session, digests),
+        "config": session.recipe.config,
+    }
+    digests.save()
+    return lock
+
+
+def read_lock(path: str) -> dict[str, Any]:
+    try:
+        lock = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UserError(f"--locked: lock file {path} not found") from None
+    except ValueError as exc:
+        raise UserError(f"--locked: {path} is not a valid lock file ({exc})") from None
+    if not isinstance(lock, dict) or lock.get("ftflow_lock") != LOCK_FORMAT:
+        raise UserError(f"--locked: {path} is not an ftflow lock file (format {LOCK_FORMAT})")
+    return lock
+
+
+def session_from_lock(lock: dict[str, Any], plugins: Any, cli_dirs: list[str] | None = None) -> Session:
+    """A session that runs exactly the locked config (no recomposition: recipes may have changed)."""
+    dirs = [builtin_recipes_dir(), *recipe_dirs(plugins, cli_dirs)]
+    recipe = Recipe(lock["recipe"], lock["config"], {}, list(lock.get("overrides", [])), dirs)
+    graph = build_graph(recipe.config, plugins.registry)
+    return Session(plugins, recipe, graph, settings_of(recipe.config))
+
+
+def _diff(kind: str, locked: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    lines = []
+    for key in sorted(set(locked) | set(current)):
+        old, new = locked.get(key), current.get(key)
+        if old != new:
+            if isinstance(old, dict) and isinstance(new, dict):
+                old = {k: v for k, v in old.items() if new.get(k) != v}
+                new = {k: new[k] for k in old}
+            lines.append(f"{kind} {key}: {_short(old)} -> {_short(new)}")
+    return lines
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_short(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value[:12]
+    return str(value)
+
+
+def check_lock(lock: dict[str, Any], session: Session, cache_root: Path) -> list[str]:
+    """Differences between the lock and this environment, one readable line each."""
+    current = build_lock(session, cache_root)
+    lines = _diff("input", lock.get("inputs", {}), current["inputs"])
+    lines += _diff("library", lock.get("libraries", {}), current["libraries"])
+    lines += _diff("provider", lock.get("providers", {}), current["providers"])
+    if lock.get("ftflow") != current["ftflow"]:
+        lines.append(f"ftflow {lock.get('ftflow')} -> {current['ftflow']}")
+    return lines
