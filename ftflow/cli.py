@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", default="chat", help="data format provider (chat, alpaca, preference, ...)")
     check.add_argument("--max-length", type=int, default=None, help="token limit to check rows against")
     check.add_argument("--eval", dest="eval_path", default=None, help="eval file, to check train/eval leakage")
+    plugin = sub.add_parser("plugin", parents=[common], help="plugin author tools")
+    plugin_sub = plugin.add_subparsers(dest="plugin_command", required=True, metavar="ACTION")
+    new = plugin_sub.add_parser("new", parents=[common], help="create a ready-to-install plugin package NAME/")
+    new.add_argument("name")
+    new.add_argument("--kind", default="metric", choices=["metric", "format"], help="provider kind to start from")
+    new.add_argument("-o", "--output", default=None, metavar="DIR", help="parent directory (default: cwd)")
     return parser
 
 
@@ -88,6 +94,10 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.data import cmd_data_check
 
         return cmd_data_check(args.path, args.format, args.max_length, args.eval_path)
+    if args.command == "plugin":
+        from ftflow.scaffold import cmd_plugin_new
+
+        return cmd_plugin_new(args.name, args.kind, args.output)
     raise AssertionError(args.command)
 
 

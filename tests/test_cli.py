@@ -59,7 +59,7 @@ def test_print_config_shows_the_resolved_recipe(ftflow_cli):
 
 def test_plan_imports_no_heavy_library(ftflow_home):
     code = ("import sys; from ftflow.cli import main; rc = main(['plan', 'recipe=smoke']); "
-            "heavy = [m for m in ('torch', 'transformers', 'datasets', 'trl', 'peft') if m in sys.modules]; "
+            "heavy = [m for m in ('torch', 'transformers', 'datasets', 'trl', 'peft', 'llama_cpp', 'sentence_transformers', 'vllm', 'matplotlib') if m in sys.modules]; "
             "print('HEAVY', heavy); sys.exit(rc)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={"FTFLOW_HOME": str(ftflow_home), "PATH": "/usr/bin:/bin"})
