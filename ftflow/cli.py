@@ -25,7 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common, recipe_args], help="compose, plan and execute a recipe")
     run.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     run.add_argument("--locked", metavar="FILE", help="replay a lock file (refuses when inputs or versions drifted)")
-    run.add_argument("--allow-drift", action="store_true", help="with --locked: run despite differences")
+    run.add_argument("--allow-drift", action="store_true", help="with --locked or --bundle: run despite differences")
+    run.add_argument("--bundle", metavar="FILE", help="run the recipe of a bundle made by `ftflow bundle`")
+    bundle = sub.add_parser("bundle", parents=[common, recipe_args],
+                            help="pack a recipe, its data, lock and plugin list into one .tar.gz")
+    bundle.add_argument("-o", "--output", required=True, metavar="FILE.tar.gz")
+    bundle.add_argument("--no-data", action="store_true", help="record data digests only, do not copy the files")
     lock = sub.add_parser("lock", parents=[common, recipe_args], help="pin a recipe: config, versions, digests")
     lock.add_argument("-o", "--output", required=True, metavar="FILE")
     sub.add_parser("plan", parents=[common, recipe_args], help="show the stage graph, keys and cache state")
@@ -65,7 +70,11 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.run import cmd_run
 
         return cmd_run(args.overrides, args.recipes_dir, args.print_config, argv,
-                       locked=args.locked, allow_drift=args.allow_drift)
+                       locked=args.locked, allow_drift=args.allow_drift, bundle=args.bundle)
+    if args.command == "bundle":
+        from ftflow.bundle import cmd_bundle
+
+        return cmd_bundle(args.overrides, args.recipes_dir, args.output, args.no_data)
     if args.command == "lock":
         from ftflow.commands.run import cmd_lock
 

@@ -57,10 +57,16 @@ def cmd_lock(overrides: list[str], recipes_dirs: list[str], output: str) -> int:
 
 
 def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, argv: list[str],
-            locked: str | None = None, allow_drift: bool = False) -> int:
+            locked: str | None = None, allow_drift: bool = False, bundle: str | None = None) -> int:
     console = _console()
+    if locked and bundle:
+        raise UserError("--locked and --bundle both choose what to run; pass one (a bundle carries its lock)")
     if locked:
         session = _locked_session(locked, overrides, recipes_dirs, allow_drift)
+    elif bundle:
+        from ftflow.bundle import bundle_session
+
+        session = bundle_session(bundle, overrides, recipes_dirs, allow_drift)
     else:
         session = open_session(overrides, recipes_dirs)
     if print_config:
