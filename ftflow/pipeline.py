@@ -23,7 +23,9 @@ class Slot:
     kind: str
     components: tuple[str, ...] = ()
     inputs: tuple[tuple[str, bool], ...] = ()  # (upstream slot, required)
-    #: Dropped from the graph when no enabled stage consumes it (a helper stage such as tokenize).
+    #: Dropped from the graph when stages that could read it are enabled but none does (tokenize with a
+    #: method that reads raw preference rows).  Kept when no such stage is enabled: a data-only run
+    #: still reports truncation and packing.
     only_if_consumed: bool = False
 
 
@@ -64,6 +66,18 @@ def _section(config: dict[str, Any], group: str) -> tuple[str | None, dict[str, 
     if provider is None:
         raise ConfigError(f"{group}.provider", "missing: name the provider of this group")
     return (None if provider in ("none", False) else str(provider)), section
+
+
+def _unconsumed(name: str, stages: list[Stage]) -> bool:
+    """True for an only-if-consumed stage that enabled readers could use but all decline."""
+    if not _slot(name).only_if_consumed:
+        return False
+    readers = [s for s in stages if any(up == name for up, _ in _slot(s.name).inputs)]
+    return bool(readers) and not any(name in s.inputs.values() for s in readers)
+
+
+def _slot(name: str) -> Slot:
+    return next(s for s in SLOTS if s.name == name)
 
 
 def settings_of(config: dict[str, Any]) -> RunSettings:
@@ -124,9 +138,7 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
         enabled.add(slot.name)
     if problems:
         raise GraphError(problems)
-    optional = {s.name for s in SLOTS if s.only_if_consumed}
-    used = {up for stage in stages for up in stage.inputs.values()}
-    graph = Graph([s for s in stages if s.name not in optional or s.name in used])
+    graph = Graph([s for s in stages if not _unconsumed(s.name, stages)])
     for stage in graph:
         problems.extend(f"{stage.name}: {p}" for p in stage.provider.check(stage, graph.upstream(stage)))
         for name, comp in stage.components.items():
