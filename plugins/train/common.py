@@ -148,10 +148,15 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.perf_counter() - started
     out = ctx.output_dir
+    saved = out / ("adapter" if adapter.provider.is_peft else "model")
+    if trainer.accelerator.num_processes > 1:
+        # Collective: under FSDP the sharded weights must be gathered by every rank before rank 0
+        # writes them (save_pretrained on a sharded module fails with "invalid python storage").
+        trainer.save_model(str(saved))
     if not trainer.accelerator.is_main_process:
         return {}
-    saved = out / ("adapter" if adapter.provider.is_peft else "model")
-    trainer.model.save_pretrained(saved)
+    if trainer.accelerator.num_processes == 1:
+        trainer.model.save_pretrained(saved)
     tokenizer.save_pretrained(saved)
     history = trainer.state.log_history
     summary = describe(trainer, history, resume, seconds, tokens, backend.device(), extra_curves)
