@@ -90,7 +90,9 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
     finally:
         manifest = build_manifest(run_id, session.recipe.name, status, results, session.recipe.config,
                                   argv, error, started)
-        write_run_record(run_dir, manifest)
+        from ftflow.cache.memo import Memo
+
+        write_run_record(run_dir, manifest, Memo(workspace.cache_dir / "memo"))
         workspace.mark_last(run_id)
         session.plugins.hook.ftflow_run_finished(manifest=manifest)
         ran = sum(not r.cached for r in results)

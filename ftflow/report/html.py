@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ftflow.cache.memo import Memo
 from ftflow.report.markdown import fmt_value, metrics_table, stage_summary
 
 _CSS = """
@@ -103,10 +105,23 @@ def _img(data: str | None, alt: str) -> str:
     return f'<img alt="{_esc(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _loss_plot(manifest: dict[str, Any], name: str, meta: dict[str, Any]) -> str | None:
+def _chart(memo: Memo | None, fn: Callable[..., str | None], data: Any) -> str | None:
+    """A plot, memoised by the data it draws: a fully cached rerun redraws nothing (matplotlib's import
+    and rendering cost seconds, more than the rest of a cached run)."""
+    key = Memo.key("chart", fn.__name__, data) if memo else None
+    hit = memo.get(key) if memo and key else None
+    if hit is not None:
+        return hit or None
+    chart = fn(data)
+    if memo and key:
+        memo.put(key, chart or "")
+    return chart
+
+
+def _loss_plot(manifest: dict[str, Any], name: str, meta: dict[str, Any], memo: Memo | None) -> str | None:
     from ftflow.report.plots import loss_chart
 
-    chart = loss_chart(meta.get("loss_curve") or [])
+    chart = _chart(memo, loss_chart, meta.get("loss_curve") or [])
     if chart is None:  # fall back to the plot the train stage wrote itself
         stage = next((s for s in manifest["stages"] if s["name"] == name), None)
         png = Path(stage["artifact"]) / "loss.png" if stage else None
@@ -115,7 +130,8 @@ def _loss_plot(manifest: dict[str, Any], name: str, meta: dict[str, Any]) -> str
     return chart
 
 
-def render_html(manifest: dict[str, Any]) -> str:
+def render_html(manifest: dict[str, Any], memo: Memo | None = None) -> str:
+    """The self-contained report; ``memo`` (the workspace's) keeps plots across runs."""
     from ftflow.report.plots import metrics_chart, taxonomy_chart
 
     status = manifest["status"]
@@ -130,21 +146,21 @@ def render_html(manifest: dict[str, Any]) -> str:
     if manifest.get("metrics"):
         headers, rows = metrics_table(manifest["metrics"])
         parts += ["<h2>Variants</h2>", _html_table(headers, rows),
-                  _img(metrics_chart(manifest["metrics"]), "metrics per variant")]
+                  _img(_chart(memo, metrics_chart, manifest["metrics"]), "metrics per variant")]
     for name, meta in metadata.items():
         if meta.get("loss_curve") is not None or (meta.get("final_loss") is not None):
             facts = ", ".join(f"{k.replace('_', ' ')} {fmt_value(meta[k])}" for k in
                               ("objective", "adapter", "steps", "final_loss", "tokens_per_second", "train_seconds")
                               if meta.get(k) is not None)
             parts += [f"<h2>Training ({_esc(name)})</h2>", f"<p>{_esc(facts)}</p>",
-                      _img(_loss_plot(manifest, name, meta), "training loss")]
+                      _img(_loss_plot(manifest, name, meta, memo), "training loss")]
     for name, meta in metadata.items():
         taxonomy = meta.get("taxonomy")
         if taxonomy or meta.get("report_md"):
             title = {"data": "Data quality", "eval": "Evaluation"}.get(name, name.capitalize())
             parts.append(f"<h2>{_esc(title)} ({_esc(name)})</h2>")
             if taxonomy and taxonomy.get("variants"):
-                parts.append(_img(taxonomy_chart(taxonomy["variants"]), "failure taxonomy"))
+                parts.append(_img(_chart(memo, taxonomy_chart, taxonomy["variants"]), "failure taxonomy"))
             if meta.get("report_md"):
                 parts.append(markdown_to_html(meta["report_md"], heading_offset=0))
     headers, rows, summary = stage_summary(manifest["stages"])

@@ -52,7 +52,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def write_run_record(run_dir: Path, manifest: dict[str, Any]) -> None:
+def write_run_record(run_dir: Path, manifest: dict[str, Any], memo: Any = None) -> None:
     """manifest.json, config.yaml, report.md and the self-contained report.html (plots need matplotlib,
     imported only here and only inside the plot functions)."""
     from ftflow.report.html import render_html
@@ -61,4 +61,4 @@ def write_run_record(run_dir: Path, manifest: dict[str, Any]) -> None:
     write_json_atomic(run_dir / "manifest.json", manifest)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(manifest["config"], sort_keys=False))
     (run_dir / "report.md").write_text(render_report(manifest))
-    (run_dir / "report.html").write_text(render_html(manifest))
+    (run_dir / "report.html").write_text(render_html(manifest, memo))
