@@ -29,3 +29,12 @@ def light_runner(tmp_path: Path, light_plugins: Plugins):
         return Runner(graph, store, plugins, seed=1, recipe=config, recipe_dirs=[])
 
     return make
+
+
+@pytest.fixture(scope="session")
+def gguf_home(request, tmp_path_factory) -> Path:
+    """A smoke workspace whose export stage wrote GGUF files, built once for the export and llama.cpp
+    tests.  Shared and read-only: copy it (``gguf_workspace.fresh``) before adding cache entries."""
+    import gguf_workspace
+
+    return gguf_workspace.built(id(request.session), tmp_path_factory)

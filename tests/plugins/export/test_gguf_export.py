@@ -3,7 +3,7 @@ behaviour when only the quant list changes; recipe errors found before anything 
 
 from __future__ import annotations
 
-import ftflow_tests_gguf_workspace as gguf  # loaded by this directory's conftest
+import gguf_workspace as gguf
 
 from ftflow.cache.digests import sha256_file
 from ftflow.testing import run_ftflow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ftflow_tests_gguf_workspace as gguf  # loaded by this directory's conftest
+import gguf_workspace as gguf
 import pytest
 
 from ftflow_plugins.common.hf import load_tokenizer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-import ftflow_tests_gguf_workspace as gguf  # loaded by this directory's conftest
+import gguf_workspace as gguf
 
 from ftflow.stage import Artifact
 from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, cpu_threads
