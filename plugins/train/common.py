@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
+from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import count_parameters, load_tokenizer, model_dir, seed_everything
 
@@ -25,6 +26,15 @@ TRAIN_LIBRARIES = ("torch", "transformers", "trl", "peft", "datasets", "accelera
 TRAIN_CODE = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common", "ftflow_plugins.train.adapters",
               "ftflow_plugins.train.launchers")
 REPORTERS = {"tensorboard": "tensorboard"}  # report_to name -> module it needs
+
+
+class RawRowsMethod(Provider):
+    """A trl method that tokenizes raw preference or prompt rows itself: it reads model and data only,
+    so the chat tokenize stage is left out of its graph."""
+
+    kind = "method"
+    consumes = ("model", "data")
+    libraries = TRAIN_LIBRARIES
 
 
 @dataclasses.dataclass

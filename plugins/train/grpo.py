@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.train.adapters import auto_model
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
     TRAIN_LIBRARIES,
+    RawRowsMethod,
     TrainSettings,
     format_problem,
     settings_problems,
@@ -53,10 +53,8 @@ class GrpoConfig(TrainSettings):
     fused_loss: bool | None = None
 
 
-class GrpoMethod(Provider):
+class GrpoMethod(RawRowsMethod):
     name = "grpo"
-    consumes = ("model", "data")  # trl tokenizes preference/prompt rows itself
-    kind = "method"
     version = "1"
     description = "online RL with GRPO (trl): rule-based rewards by name and/or a trained reward model"
     Config = GrpoConfig

@@ -12,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
-    TRAIN_LIBRARIES,
+    RawRowsMethod,
     TrainSettings,
     format_problem,
     settings_problems,
@@ -48,14 +47,11 @@ class PreferenceConfig(TrainSettings):
     fused_loss: bool | None = None
 
 
-class PreferenceMethod(Provider):
+class PreferenceMethod(RawRowsMethod):
     name = "dpo"
-    consumes = ("model", "data")  # trl tokenizes preference/prompt rows itself
-    kind = "method"
     version = "1"
     description = "preference tuning on chosen/rejected pairs: DPO (+ variants), ORPO or KTO (trl)"
     Config = PreferenceConfig
-    libraries = TRAIN_LIBRARIES
     code_modules = (*TRAIN_CODE, "ftflow_plugins.train.rows", "ftflow_plugins.train.cpu")
 
     def check(self, stage, upstream) -> list[str]:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
-    TRAIN_LIBRARIES,
+    RawRowsMethod,
     TrainSettings,
     format_problem,
     settings_problems,
@@ -29,14 +28,11 @@ class RewardConfig(TrainSettings):
     center_rewards: float | None = None
 
 
-class RewardMethod(Provider):
+class RewardMethod(RawRowsMethod):
     name = "reward"
-    consumes = ("model", "data")  # trl tokenizes preference/prompt rows itself
-    kind = "method"
     version = "1"
     description = "reward model (one-score head) on preference pairs (trl RewardTrainer)"
     Config = RewardConfig
-    libraries = TRAIN_LIBRARIES
     code_modules = (*TRAIN_CODE, "ftflow_plugins.train.rows")
 
     def check(self, stage, upstream) -> list[str]:
