@@ -4,8 +4,8 @@
 
 ftflow renders each conversation with the chat template, encodes it in batches and computes
 assistant-only loss masks; the baseline is plain ``tokenizer.apply_chat_template(tokenize=True)`` per row
-(no masks).  Packing: ftflow's simulation of trl's best-fit-decreasing packing, checked against trl's own
-``pack_dataset`` on the same rows, beside no packing (every row padded to max_length).
+(no masks).  Packing: ftflow's subset-sum packer (what the SFT trainer uses) beside trl's own greedy
+best-fit-decreasing ``pack_dataset`` and no packing (every row padded to max_length), on the same rows.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ftflow (+ assistant masks)     {len(rows) / ours_s:10.0f} {tokens / ours_s:12.0f}"
           f"   ratio {base_s / ours_s:.2f}x")
 
-    packing = packing_report(lengths, args.max_length)
+    ours_pack_s, packing = best_time(lambda: packing_report(lengths, args.max_length), 1)
     data = Dataset.from_dict({"input_ids": [r["input_ids"] for r in ours]})
     trl_s, packed = best_time(lambda: pack_dataset(data, args.max_length, "bfd"), 1)
     trl_bins = len(packed)
@@ -85,13 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\npacking into {args.max_length}-token sequences      sequences  efficiency")
     print(f"  no packing (pad to max_length) {len(lengths):10d} {padded_eff:11.1%}")
     print(f"  trl pack_dataset bfd           {trl_bins:10d} {trl_eff:11.1%}   ({trl_s:.2f}s)")
-    print(f"  ftflow report (simulated bfd)  {packing['bins']:10d} {packing['efficiency']:11.1%}"
-          f"   ratio vs no packing {packing['efficiency'] / padded_eff:.2f}x")
+    print(f"  ftflow subset-sum packer       {packing['bins']:10d} {packing['efficiency']:11.1%}"
+          f"   ({ours_pack_s:.2f}s)  vs no packing {packing['efficiency'] / padded_eff:.2f}x, "
+          f"vs trl bfd {packing['efficiency'] / trl_eff:.3f}x")
     print(f"\nrows over max_length: {sum(n > args.max_length for n in lengths)}; "
           f"tokens p50 {sorted(lengths)[len(lengths) // 2]}, max {max(lengths)}")
-    if packing["bins"] != trl_bins:
-        print("error: the simulation disagrees with trl's packing", file=sys.stderr)
-        return 1
     return 0
 
 

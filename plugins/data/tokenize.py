@@ -116,7 +116,7 @@ def render_markdown(stats: dict[str, Any]) -> str:
             lines.append(f"| {split} | {s['rows']} | {s['tokens']} | {s['loss_tokens']} | "
                          f"{n['p50']} / {n['p90']} / {n['max']} | {s['truncated']} ({s['truncated_fraction']:.1%}) |")
     p = stats["packing"]
-    lines += ["", f"Packing (trl bfd) of train: {p['sequences']} rows into {p['bins']} sequences of "
+    lines += ["", f"Packing (subset-sum) of train: {p['sequences']} rows into {p['bins']} sequences of "
                   f"{p['max_length']} tokens, efficiency {p['efficiency']:.1%}."]
     return "\n".join(lines)
 
@@ -124,7 +124,7 @@ def render_markdown(stats: dict[str, Any]) -> str:
 class ChatTemplateTokenizer(Provider):
     name = "chat-template"
     kind = "tokenize"
-    version = "2"
+    version = "3"
     description = "chat-template tokenization with assistant-only loss masks and packing report (cached)"
     Config = TokenizeConfig
     libraries = ("transformers", "tokenizers", "datasets")

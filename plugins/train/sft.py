@@ -1,7 +1,8 @@
 """``method=sft``: supervised fine-tuning (instruction tuning) with trl's SFTTrainer.
 
 Reads the tokenize stage's ``input_ids`` + ``assistant_masks`` (loss on assistant tokens only), packs
-sequences when asked, checkpoints into the stage's ``work_dir`` and resumes from the newest checkpoint
+them with ftflow's subset-sum packer when asked (``ftflow_plugins.data.packing``: fuller sequences than
+trl's greedy bfd; trl gets the packed rows padding-free, with ``seq_lengths``), checkpoints into the stage's ``work_dir`` and resumes from the newest checkpoint
 when the same stage runs again after a crash.
 """
 
@@ -46,6 +47,17 @@ def plain_loss_trainer(base: type) -> type:
     return PlainLossSFTTrainer
 
 
+def packed_dataset(train_ds: Any, max_length: int, seed: int) -> Any:
+    """``train_ds`` packed into max_length sequences (shuffled first, so packs mix topics)."""
+    from datasets import Dataset
+
+    from ftflow_plugins.data.packing import pack_rows
+
+    shuffled = train_ds.shuffle(seed=seed)
+    return Dataset.from_dict(pack_rows({"input_ids": shuffled["input_ids"],
+                                        "assistant_masks": shuffled["assistant_masks"]}, max_length))
+
+
 class SftMethod(Provider):
     name = "sft"
     kind = "method"
@@ -53,7 +65,8 @@ class SftMethod(Provider):
     description = "supervised fine-tuning on chat data (trl SFTTrainer), assistant-only loss"
     Config = SftConfig
     libraries = TRAIN_LIBRARIES
-    code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.tokenize")
+    code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.tokenize",
+                    "ftflow_plugins.data.packing")
 
     def external_inputs(self, config: SftConfig) -> dict[str, str]:
         return {"mix": config.mix.path} if config.mix else {}
@@ -81,9 +94,13 @@ class SftMethod(Provider):
         if cfg.mix:
             train_ds, mixed = mixed_dataset(ctx, cfg.mix, train_ds, max_length)
 
+        if cfg.packing:
+            train_ds = packed_dataset(train_ds, max_length, ctx.seed)
+
         def make_trainer(model, tokenizer, peft_config, common_args):
-            args = SFTConfig(**common_args, packing=cfg.packing, packing_strategy="bfd",
-                             max_length=max_length, dataset_num_proc=None)
+            # Packed rows are already <= max_length and carry seq_lengths; unpacked ones are truncated by trl.
+            args = SFTConfig(**common_args, packing=False, padding_free=cfg.packing,
+                             max_length=None if cfg.packing else max_length, dataset_num_proc=None)
             # trl's fused lm-head loss reads lm_head.weight without calling the module, which FSDP2 never
             # unshards ("invalid python storage"): FSDP uses the model's own loss.
             launcher = ctx.components.get("launcher")

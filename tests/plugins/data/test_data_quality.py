@@ -7,7 +7,7 @@ import pytest
 from ftflow.errors import UserError
 from ftflow_plugins.data.files import load_split
 from ftflow_plugins.data.formats import ChatFormat, PreferenceFormat
-from ftflow_plugins.data.packing import bfd_bins, packing_report
+from ftflow_plugins.data.packing import pack_indices, pack_rows, packing_report
 from ftflow_plugins.data.quality import QualityConfig, enforce, quality_report, render_markdown
 
 TOPICS = ["gas fees", "seed phrases", "token approvals", "bridges", "staking", "hardware wallets", "nonces",
@@ -89,10 +89,20 @@ def test_preference_reversed_pair_is_a_conflict(write_jsonl):
     assert report["train"]["conflicts"] == 1
 
 
-def test_bfd_packing():
-    assert bfd_bins([6, 4, 5, 5, 3, 7], 10) == 3          # 7+3, 6+4, 5+5: perfect fit
-    assert bfd_bins([8, 3, 3, 3, 3], 10) == 3             # 8, 3+3+3, 3
-    assert bfd_bins([7, 6, 3, 2, 2], 10) == 2             # best fit puts 3 beside 7 (a worst fit needs 3 bins)
-    report = packing_report([12, 6, 4], 10)               # 12 truncated to 10
+def test_packing_fills_sequences_where_greedy_best_fit_does_not():
+    # Best-fit decreasing puts 5 beside 6 (leaving 1+1 wasted) and needs 3 bins; 6+4 and 5+3+2 fill two exactly.
+    assert sorted(map(sorted, pack_indices([6, 5, 4, 3, 2], 10))) == [[0, 2], [1, 3, 4]]
+    assert len(pack_indices([8, 3, 3, 3, 3], 10)) == 3          # 8, 3+3+3, 3: no better packing exists
+    report = packing_report([12, 6, 4], 10)                     # 12 clipped to 10
     assert report["bins"] == 2 and report["efficiency"] == 1.0
-    assert packing_report([5] * 3, 10, batch_size=2)["bins"] == 2  # batches pack separately, like trl's map
+    assert len(pack_indices([5] * 3, 10, chunk=2)) == 2          # chunks pack separately
+
+
+def test_pack_rows_keeps_every_token_and_mask_aligned():
+    rows = {"input_ids": [[1, 2, 3], [4, 5], [6, 7, 8, 9, 10, 11]], "assistant_masks": [[0, 1, 1], [0, 1], [0] * 6]}
+    packed = pack_rows(rows, 8)
+    assert sorted(map(sum, packed["seq_lengths"])) == [3, 8]
+    for ids, mask, lengths in zip(packed["input_ids"], packed["assistant_masks"], packed["seq_lengths"], strict=True):
+        assert len(ids) == len(mask) == sum(lengths) <= 8
+    assert sorted(t for ids in packed["input_ids"] for t in ids) == list(range(1, 12))
+    assert sum(map(sum, packed["assistant_masks"])) == 3

@@ -74,7 +74,7 @@ def test_tokenize_reports_packing_and_truncation(smoke_home):
     packing = meta["packing"]
     assert packing["tokens"] == meta["train"]["tokens"]
     assert packing["efficiency"] == round(packing["tokens"] / (packing["bins"] * 128), 4) > 0.5
-    assert "Packing (trl bfd)" in meta["report_md"]
+    assert "Packing (subset-sum)" in meta["report_md"]
 
 
 def test_overlength_names_the_source_line(smoke_home, tmp_path, no_training):
