@@ -7,10 +7,12 @@ out=${OUT:-/tmp/out}
 mkdir -p "$out"
 export FTFLOW_HOME=${FTFLOW_HOME:-/tmp/ftflow-home} PYTHONUNBUFFERED=1
 common=(recipe=wallet_support model="${MODEL:-random-0.5b}" "+model.tokenizer_dir=$repo/.whl/smollm2-tokenizer"
-        backend=cuda eval=none export=none method.max_steps="${STEPS:-40}" method.save_steps=100000
+        backend=cuda rag=none eval=none export=none method.max_steps="${STEPS:-40}" method.save_steps=100000
         method.batch_size="${BATCH:-8}")
+runs=" ${RUNS:-lora-1gpu lora-ddp2 full-1gpu full-fsdp2} "
 run() {  # name, overrides...
   local name=$1; shift
+  [[ $runs == *" $name "* ]] || return 0
   echo "=== $name: ftflow run $*" >> "$out/gpu_ddp.log"
   (cd /tmp && timeout 240 python3 -m ftflow run "${common[@]}" "$@") >> "$out/gpu_ddp.log" 2>&1
   echo "=== $name exit $?" >> "$out/gpu_ddp.log"
@@ -32,7 +34,7 @@ for path in sys.argv[2:]:
         continue
     train = manifest.get("stage_metadata", {}).get("train", {})
     rows[name] = {"status": manifest["status"], "launcher": manifest["config"].get("launcher"),
-                  **{k: train.get(k) for k in ("tokens_per_second", "tokens_seen", "train_seconds",
+                  **{k: train.get(k) for k in ("tokens_per_second", "steady_tokens_per_second", "tokens_seen", "train_seconds",
                                                "peak_memory_gb", "final_loss", "steps", "world_size")}}
 json.dump(rows, open(sys.argv[1], "w"), indent=2)
 print(json.dumps(rows, indent=2))

