@@ -45,6 +45,8 @@ class GenerateConfig:
     guardrail: GuardrailConfig = dataclasses.field(default_factory=GuardrailConfig)
     gate: GateConfig = dataclasses.field(default_factory=GateConfig)
     failure_examples: int = 2  # examples per failure category and variant kept in the report
+    #: Row ``meta`` fields to break every metric down by (e.g. ``needs_retrieval``): one table per field.
+    slice_by: list[str] = dataclasses.field(default_factory=list)
 
 
 def split_prompt(row: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
@@ -67,10 +69,28 @@ def select_rows(rows: list[dict[str, Any]], limit: int | None, sample: str) -> l
     return [rows[i * len(rows) // limit] for i in range(limit)]
 
 
+def slice_metrics(field: str, metrics: dict[str, Any], scores: dict[str, list], outputs: list[str],
+                  references: list[str], examples: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """{value of meta[field]: {metric: value, "n": rows}} — each metric aggregated over that slice only."""
+    groups: dict[str, list[int]] = {}
+    for i, example in enumerate(examples):
+        groups.setdefault(str((example.get("meta") or {}).get(field)), []).append(i)
+    out = {}
+    for value, idx in sorted(groups.items()):
+        row: dict[str, Any] = {"n": len(idx)}
+        for name, metric in metrics.items():
+            summary = summarize(metric, [scores[name][i] for i in idx], [outputs[i] for i in idx],
+                                [references[i] for i in idx], [examples[i] for i in idx])
+            if summary["value"] is not None:
+                row[name] = summary["value"]
+        out[value] = row
+    return out
+
+
 class GenerateEvaluator(Provider):
     name = "generate"
     kind = "evaluator"
-    version = "3"
+    version = "4"
     description = "generation on the eval split for each variant, scored by metric providers, gated"
     Config = GenerateConfig
     libraries = ("torch", "transformers", "peft", "jsonschema")
@@ -131,6 +151,7 @@ class GenerateEvaluator(Provider):
         results: dict[str, dict[str, float]] = {}
         details: dict[str, dict[str, Any]] = {}
         records: dict[str, list[dict[str, Any]]] = {}
+        slices: dict[str, dict[str, dict[str, dict[str, float]]]] = {field: {} for field in cfg.slice_by}
         generations = []
         for provider_name in cfg.variants:
             provider = ctx.components[f"variant.{provider_name}"].provider
@@ -148,6 +169,10 @@ class GenerateEvaluator(Provider):
                         results[variant][m] = summary["value"]
                     results[variant].update({f"{m}_{k}": v for k, v in summary["extras"].items()})
                     details[variant][m] = {"n": summary["n"], **summary["details"]}
+                for field in cfg.slice_by:
+                    for value, metric_values in slice_metrics(field, metrics, scores, outputs, references,
+                                                              examples).items():
+                        slices[field].setdefault(value, {})[variant] = metric_values
                 records[variant] = []
                 for i, (ex, o, ref) in enumerate(zip(examples, outputs, references, strict=True)):
                     failure = classify(o, ref, ex, schema=schema, label_field=label_field)
@@ -166,7 +191,8 @@ class GenerateEvaluator(Provider):
         write_jsonl(ctx.output_dir / "generations.jsonl", generations)
         (ctx.output_dir / "metrics.json").write_text(json.dumps(results, indent=2))
         meta = {"metrics": results, "examples": len(rows), "metric_details": details, "taxonomy": taxonomy,
-                "gate": gate, "guardrail": self._guardrail_note(cfg, records) if schema else None}
+                "gate": gate, "guardrail": self._guardrail_note(cfg, records) if schema else None,
+                "slices": slices}
         meta["report_md"] = eval_markdown(meta)
         return meta
 

@@ -1,4 +1,4 @@
-"""The eval stage's ``report_md``: gate, failure taxonomy, confusion matrices and guardrail outcomes.
+"""The eval stage's ``report_md``: gate, metric slices, failure taxonomy, confusion matrices, guardrail outcomes.
 
 ``ftflow/report`` places this section in ``report.md`` and converts it for ``report.html``; the numbers
 themselves also stay structured in the stage metadata for tools.
@@ -26,6 +26,13 @@ def eval_markdown(meta: dict[str, Any]) -> str:
         lines += _table(["check", "variant", "metric", "value", "needs", ""],
                         [[c["check"], c["variant"], c["metric"], "not measured" if c["value"] is None else c["value"],
                           f">= {c['limit']:.3f}", "ok" if c["passed"] else "**FAIL**"] for c in gate["checks"]])
+    for field, by_value in (meta.get("slices") or {}).items():
+        metrics = sorted({m for per_variant in by_value.values() for row in per_variant.values() for m in row
+                          if m != "n"})
+        lines += [f"### Metrics by `{field}`", ""]
+        lines += _table([field, "variant", "rows", *metrics],
+                        [[value, variant, row["n"], *(row.get(m, "–") for m in metrics)]
+                         for value, per_variant in by_value.items() for variant, row in per_variant.items()])
     taxonomy = meta.get("taxonomy") or {}
     variants = taxonomy.get("variants") or {}
     if variants:
