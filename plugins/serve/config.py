@@ -1,0 +1,101 @@
+"""The ``serve:`` section shared by every server provider, and the security rules applied to it.
+
+Why here and not per provider: the API key, the bind address and the request limits are enforced by
+ftflow's own proxy in front of every backend, so they mean the same thing for llama.cpp and vLLM.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import re
+
+from ftflow.errors import ConfigError
+
+#: The model name that asks the router to choose (any name that is not a route also does).
+AUTO = "auto"
+_ROUTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclasses.dataclass
+class Route:
+    """One served model name and the rules that send an ``auto`` request to it."""
+
+    name: str
+    #: tuned (this run's model), base (its base model), run:<RUN_ID> or recipe:<NAME> (that run's tuned model)
+    target: str = "tuned"
+    keywords: list[str] = dataclasses.field(default_factory=list)  # whole words, case-insensitive
+    patterns: list[str] = dataclasses.field(default_factory=list)  # Python regexes, case-insensitive
+    examples: list[str] = dataclasses.field(default_factory=list)  # for embedding similarity
+    #: JSON schema file (recipe data path) whose shape the answers of this route must follow
+    json_schema: str | None = None
+
+
+@dataclasses.dataclass
+class ServeConfig:
+    """Options every server provider accepts (providers subclass it to add their own)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Environment variable holding the API key (never the key itself: recipes land in run records).
+    api_key_env: str = "FTFLOW_API_KEY"
+    max_body_bytes: int = 1_000_000
+    max_tokens: int = 512
+    routes: list[Route] = dataclasses.field(default_factory=list)
+    default_route: str | None = None  # where ``auto`` goes when no rule matches (default: the first route)
+    similarity_threshold: float = 0.35  # min cosine similarity to a route's examples
+    startup_timeout_s: float = 120.0
+    request_timeout_s: float = 600.0
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach; unknown host names count as public."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def api_key(config: ServeConfig, environ: dict[str, str] | None = None) -> str | None:
+    """The API key from ``serve.api_key_env``; refuses a public bind address without one."""
+    env = os.environ if environ is None else environ
+    key = env.get(config.api_key_env) or None
+    if key is None and not is_loopback(config.host):
+        raise ConfigError("serve.host", f"{config.host} is not a loopback address: set an API key in "
+                                        f"${config.api_key_env} (serve.api_key_env) to bind it")
+    if key is not None and len(key) < 8:
+        raise ConfigError("serve.api_key_env", f"${config.api_key_env} is shorter than 8 characters")
+    return key
+
+
+def check(config: ServeConfig) -> list[str]:
+    """Problems with a serve section, all at once (used before a run and before serving)."""
+    problems = []
+    if not 0 <= config.port <= 65535:
+        problems.append(f"serve.port: {config.port} is not a port number")
+    if config.max_tokens < 1:
+        problems.append(f"serve.max_tokens: must be positive, got {config.max_tokens}")
+    if config.max_body_bytes < 1024:
+        problems.append(f"serve.max_body_bytes: must be at least 1024, got {config.max_body_bytes}")
+    names = [r.name for r in config.routes]
+    for i, route in enumerate(config.routes):
+        key = f"serve.routes[{i}]"
+        if not _ROUTE_NAME.match(route.name) or route.name == AUTO:
+            problems.append(f"{key}.name: '{route.name}' must be a short name of letters, digits, '_.-' "
+                            f"and not '{AUTO}'")
+        if names.count(route.name) > 1:
+            problems.append(f"{key}.name: '{route.name}' is used by more than one route")
+        if not (route.target in ("tuned", "base") or route.target.startswith(("run:", "recipe:"))):
+            problems.append(f"{key}.target: '{route.target}' is not tuned, base, run:<RUN_ID> or recipe:<NAME>")
+        for j, pattern in enumerate(route.patterns):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"{key}.patterns[{j}]: invalid regex {pattern!r} ({exc})")
+    if config.default_route is not None and config.default_route not in names:
+        problems.append(f"serve.default_route: '{config.default_route}' is not a route "
+                        f"(routes: {', '.join(names) or 'none'})")
+    return problems

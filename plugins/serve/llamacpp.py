@@ -1,0 +1,102 @@
+"""``serve=llamacpp``: llama-cpp-python's OpenAI-compatible server on the run's exported GGUF files.
+
+One ``python -m llama_cpp.server`` process per distinct GGUF (its multi-model mode reloads the model
+whenever the requested name changes, which would thrash on alternating routes).  Its settings go in a
+0600 JSON config file, so the internal key never shows in ``ps``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ftflow.commands.chat import QUANT_PREFERENCE
+from ftflow.errors import ConfigError
+from ftflow_plugins.llamacpp.backend import cpu_threads
+from ftflow_plugins.serve.base import ServerProvider, ServeSession
+from ftflow_plugins.serve.config import ServeConfig
+from ftflow_plugins.serve.process import Backend, free_port
+from ftflow_plugins.serve.proxy import Upstream
+from ftflow_plugins.serve.targets import ModelFiles, resolve
+
+
+@dataclasses.dataclass
+class LlamaCppServeConfig(ServeConfig):
+    quant: str | None = None  # which exported GGUF (default: q8_0, else the best exported)
+    n_ctx: int = 2048
+    n_threads: int | None = None  # default: the CPUs this process may use ($FTFLOW_LLAMA_THREADS)
+
+
+def pick(files: ModelFiles, quant: str | None, key: str) -> Path:
+    """The GGUF a route serves."""
+    if files.which == "base":
+        if files.base_gguf is None:
+            raise ConfigError(key, f"{files.label} has no GGUF (only smollm2-gguf ships one); point the route "
+                                   f"at a tuned run exported with export=gguf, or use serve=vllm")
+        return files.base_gguf
+    if not files.gguf:
+        raise ConfigError(key, f"{files.label} exported no GGUF: rerun it with export=gguf (or use serve=vllm)")
+    if quant is not None:
+        if quant not in files.gguf:
+            raise ConfigError("serve.quant", f"{files.label} has {', '.join(files.gguf)}, not {quant}")
+        return files.gguf[quant]
+    ranked = sorted(files.gguf, key=lambda q: QUANT_PREFERENCE.index(q) if q in QUANT_PREFERENCE else 99)
+    return files.gguf[ranked[0]]
+
+
+class LlamaCppServer(ServerProvider):
+    name = "llamacpp"
+    version = "1"
+    description = "llama-cpp-python's OpenAI-compatible server on the run's GGUF export, behind ftflow's router"
+    Config = LlamaCppServeConfig
+    engine = "llama.cpp"
+
+    def available(self) -> str | None:
+        missing = [m for m in ("llama_cpp", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+                   if importlib.util.find_spec(m) is None]
+        return f"missing {', '.join(missing)}: pip install 'ftflow[serve]'" if missing else None
+
+    def check(self, stage: Any, upstream: Mapping[str, Any]) -> list[str]:
+        problems = super().check(stage, upstream)
+        local = [r.name for r in self.routes(stage.config) if r.target == "tuned"]
+        export = upstream.get("export")
+        if local and (export is None or export.plugin != "gguf"):
+            problems.append(f"serve=llamacpp serves GGUF files but route(s) {', '.join(local)} target this run, "
+                            f"which has export={export.plugin if export else 'none'}: add export=gguf")
+        return problems
+
+    def plan(self, session: ServeSession) -> tuple[list[Backend], dict[str, Upstream], list[str]]:
+        config: LlamaCppServeConfig = session.config  # type: ignore[assignment]
+        threads = config.n_threads or cpu_threads()
+        by_path: dict[Path, Backend] = {}
+        upstreams: dict[str, Upstream] = {}
+        lines = []
+        for i, route in enumerate(session.routes):
+            key = f"serve.routes[{i}].target" if config.routes else "serve.quant"
+            files = resolve(route.target, session.manifest, session.workspace, key)
+            path = pick(files, config.quant, key)
+            if path not in by_path:
+                name = f"llamacpp-{len(by_path)}"
+                port = free_port()
+                settings = {"host": "127.0.0.1", "port": port, "api_key": session.key, "models": [{
+                    "model": str(path), "model_alias": name, "n_ctx": config.n_ctx, "n_threads": threads,
+                    "n_threads_batch": threads, "use_mlock": False, "verbose": False}]}
+                session.log_dir.mkdir(parents=True, exist_ok=True)
+                settings_file = session.log_dir / f"{name}.json"
+                fd = os.open(settings_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    json.dump(settings, handle)
+                by_path[path] = Backend(name, [sys.executable, "-m", "llama_cpp.server", "--config_file",
+                                               str(settings_file)], port, session.key, session.log_dir / f"{name}.log")
+            backend = by_path[path]
+            schema = session.schemas.get(route.name)
+            upstreams[route.name] = Upstream("127.0.0.1", backend.port, session.key, backend.name,
+                                             {"type": "json_object", "schema": schema} if schema else None)
+            lines.append(f"{route.name} -> {path.name} ({files.label}){' + JSON schema' if schema else ''}")
+        return list(by_path.values()), upstreams, lines

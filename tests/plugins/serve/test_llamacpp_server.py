@@ -1,0 +1,105 @@
+"""``ftflow serve`` with serve=llamacpp, end to end: the real llama-cpp-python server on the smoke run's
+GGUF, behind the router, queried with the ``openai`` client; wrong key, public bind, clean SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gguf_workspace
+import pytest
+
+from ftflow.testing import run_ftflow
+
+openai = pytest.importorskip("openai")
+pytest.importorskip("fastapi", reason="llama-cpp-python's server extra (pip install 'ftflow[serve]')")
+
+KEY = "serve-test-key-0123"
+ROUTES = "serve.routes=[{name:triage,keywords:[solidity,reentrancy]},{name:support,keywords:[wallet]}]"
+
+
+@pytest.fixture(scope="module")
+def serve_home(gguf_home, tmp_path_factory) -> Path:
+    """The GGUF smoke workspace, rerun with serve=llamacpp and two routes (only the serve stage runs)."""
+    home = gguf_workspace.fresh(gguf_home, tmp_path_factory.mktemp("serve") / "home")
+    result = run_ftflow(home, "run", *gguf_workspace.RUN, "serve=llamacpp", ROUTES, "serve.n_ctx=1024",
+                        "serve.n_threads=1", "serve.max_tokens=16", "serve.default_route=support")
+    assert result.ok, result.stderr[-2000:]
+    assert result.ran() == {"serve"}
+    return home
+
+
+def start(home: Path, *args: str, key: str | None = KEY) -> tuple[subprocess.Popen, str]:
+    env = {k: v for k, v in os.environ.items() if k != "FTFLOW_API_KEY"}
+    env.update(FTFLOW_HOME=str(home), **({"FTFLOW_API_KEY": key} if key else {}))
+    proc = subprocess.Popen([sys.executable, "-m", "ftflow", "serve", "last", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=home.parent)
+    deadline = time.monotonic() + 120
+    banner = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        banner.append(line)
+        if line.startswith("ready: "):
+            return proc, line.split()[1]
+    proc.kill()
+    pytest.fail("server did not start: " + "".join(banner) + proc.stderr.read()[-3000:])
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-2000:]
+    return out + err
+
+
+def test_openai_client_routes_and_key(serve_home):
+    proc, url = start(serve_home)
+    try:
+        client = openai.OpenAI(base_url=url, api_key=KEY, max_retries=0)
+        assert [m.id for m in client.models.list()] == ["auto", "triage", "support"]
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto", messages=[{"role": "user", "content": "Is this Solidity vault safe from reentrancy?"}],
+            max_tokens=8)
+        answer = raw.parse()
+        assert raw.headers["x-ftflow-route"] == "triage"
+        assert isinstance(answer.choices[0].message.content, str) and answer.usage.completion_tokens <= 8
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto", messages=[{"role": "user", "content": "How do I back up my wallet?"}])
+        assert raw.headers["x-ftflow-route"] == "support" and raw.parse().model == "support"
+        stream = client.chat.completions.create(model="triage", stream=True, max_tokens=4,
+                                                messages=[{"role": "user", "content": "hi"}])
+        assert len([chunk for chunk in stream]) >= 2
+        with pytest.raises(openai.BadRequestError, match="limit of 16"):
+            client.chat.completions.create(model="auto", max_tokens=17, messages=[{"role": "user", "content": "x"}])
+        wrong = openai.OpenAI(base_url=url, api_key="not-the-key", max_retries=0)
+        with pytest.raises(openai.AuthenticationError):
+            wrong.chat.completions.create(model="auto", messages=[{"role": "user", "content": "hi"}])
+    finally:
+        output = stop(proc)
+    assert "route=triage (keyword:solidity)" in output and "route=support (keyword:wallet)" in output
+    assert "refused 401" in output and "stopping" in output
+    # the backend went with it: its port (from its 0600 settings file) no longer answers
+    run_dir = next((serve_home / "runs").glob("*/serve"))
+    settings = run_dir / "llamacpp-0.json"
+    assert settings.stat().st_mode & 0o077 == 0
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", json.loads(settings.read_text())["port"]), 2):
+        pass
+
+
+def test_public_address_without_key_is_refused(serve_home):
+    env = {k: v for k, v in os.environ.items() if k != "FTFLOW_API_KEY"}
+    proc = subprocess.run([sys.executable, "-m", "ftflow", "serve", "last", "--host", "0.0.0.0"],
+                          capture_output=True, text=True, env={**env, "FTFLOW_HOME": str(serve_home)}, timeout=60,
+                          cwd=serve_home.parent)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "ftflow: error: serve.host: 0.0.0.0 is not a loopback address: set an API key in $FTFLOW_API_KEY "
+        "(serve.api_key_env) to bind it"]
