@@ -58,6 +58,18 @@ CONFTEST = '''\
 pytest_plugins = ["ftflow.testing"]
 '''
 
+# The end of every generated plugin module: the two hooks that register its provider and recipes.
+REGISTRATION = '''
+@hookimpl
+def ftflow_register_providers(registry):
+    registry.add({{Class}})
+
+
+@hookimpl
+def ftflow_recipe_dirs():
+    return [Path(__file__).parent / "recipes"]
+'''
+
 METRIC_PLUGIN = '''\
 """The '{{name}}' metric: does the answer start with the reference's first word?
 
@@ -112,16 +124,7 @@ class {{Class}}(Provider):
             return None
         return float(self._first_word(prediction) == expected)
 
-
-@hookimpl
-def ftflow_register_providers(registry):
-    registry.add({{Class}})
-
-
-@hookimpl
-def ftflow_recipe_dirs():
-    return [Path(__file__).parent / "recipes"]
-'''
+''' + REGISTRATION
 
 METRIC_RECIPE = '''\
 # Shipped by ftflow-{{name}}: the default evaluation plus the {{name}} metric.
@@ -206,16 +209,7 @@ class {{Class}}(DataFormat):
             messages.insert(0, {"role": "system", "content": system})
         return {"messages": messages}
 
-
-@hookimpl
-def ftflow_register_providers(registry):
-    registry.add({{Class}})
-
-
-@hookimpl
-def ftflow_recipe_dirs():
-    return [Path(__file__).parent / "recipes"]
-'''
+''' + REGISTRATION
 
 FORMAT_RECIPE = '''\
 # Shipped by ftflow-{{name}}: its sample question/answer set, read through the {{name}} format.
