@@ -6,13 +6,11 @@ tolerance of 2% (measured on the H200: see bench/RESULTS.md), not bit for bit.""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from .conftest import ftflow, train_metadata
 
 torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
@@ -22,17 +20,13 @@ PLAIN = ["method.liger=false", "method.optimizer=adamw_torch", "method.fused_los
 
 
 def loss_curve(home: Path, *overrides: str) -> list[float]:
-    env = {**os.environ, "FTFLOW_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     tokenizer = REPO / ".whl/smollm2-tokenizer"
     extra = [f"+model.tokenizer_dir={tokenizer}"] if tokenizer.exists() else []
-    run = subprocess.run([sys.executable, "-m", "ftflow", "run", "recipe=wallet_support", "model=random-0.5b", *extra,
-                          "backend=cuda", "rag=none", "eval=none", "export=none", "method.max_steps=20",
-                          "method.batch_size=4", "method.learning_rate=2e-4", "method.save_steps=1000", *overrides],
-                         cwd=home, env=env, capture_output=True, text=True, timeout=900)
+    run = ftflow(home, "run", "recipe=wallet_support", "model=random-0.5b", *extra, "backend=cuda", "rag=none",
+                 "eval=none", "export=none", "method.max_steps=20", "method.batch_size=4",
+                 "method.learning_rate=2e-4", "method.save_steps=1000", *overrides, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    shown = subprocess.run([sys.executable, "-m", "ftflow", "show", "last", "--json"], cwd=home, env=env,
-                           capture_output=True, text=True, check=True)
-    return [loss for _, loss in json.loads(shown.stdout)["stage_metadata"]["train"]["loss_curve"]]
+    return [loss for _, loss in train_metadata(home)["loss_curve"]]
 
 
 @pytest.mark.parametrize("adapter", ["lora", "full"])
