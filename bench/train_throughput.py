@@ -109,8 +109,9 @@ def ftflow_path(adapter: str, steps: int, seq: int, home: Path, extra: list[str]
     env = {**os.environ, "FTFLOW_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     overrides = ["recipe=wallet_support", "model=random-1b", f"+model.tokenizer_dir={REPO}/.whl/smollm2-tokenizer",
                  "backend=cuda", "rag=none", "eval=none", "export=none", f"adapter={adapter}", f"data.max_length={seq}",
-                 f"method.batch_size={BATCH[adapter]}", f"method.max_steps={steps}", "method.save_steps=100000",
-                 *extra]
+                 f"method.batch_size={BATCH[adapter]}", f"method.max_steps={steps}", "method.save_steps=100000"]
+    given = {item.split("=", 1)[0] for item in extra}
+    overrides = [item for item in overrides if item.split("=", 1)[0] not in given] + extra  # extra wins
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "ftflow", "run", *overrides], cwd=home, env=env,
                           capture_output=True, text=True)
@@ -121,7 +122,8 @@ def ftflow_path(adapter: str, steps: int, seq: int, home: Path, extra: list[str]
                            capture_output=True, text=True, check=True)
     train = json.loads(shown.stdout)["stage_metadata"]["train"]
     curve = train["loss_curve"]
-    return {"path": "ftflow", "adapter": adapter, "batch": BATCH[adapter], "seq": seq, "steps": train["steps"],
+    batch = next((int(item.split("=")[1]) for item in extra if item.startswith("method.batch_size=")), BATCH[adapter])
+    return {"path": "ftflow", "adapter": adapter, "batch": batch, "seq": seq, "steps": train["steps"],
             "overrides": extra, "tokens_per_second": train.get("steady_tokens_per_second"),
             "peak_memory_gb": train["peak_memory_gb"], "parameters": train["parameters"],
             "first_loss": curve[0][1], "final_loss": curve[-1][1], "run_seconds": round(wall, 1)}

@@ -149,14 +149,34 @@ def _peak_memory_gb(device: str) -> float:
 TokenCount = int | Callable[[Any], int]
 
 
+class TokenCounter:
+    """Counts the tokens of the examples the data collator receives.
+
+    trl counts the positions it feeds, padding included; with static shapes (packed rows padded to one
+    fixed size for the compiled kernels) that overstates throughput, so methods that pad count here.
+    The collator runs in the main process (``dataloader_num_workers=0``), one batch ahead of the step.
+    """
+
+    def __init__(self) -> None:
+        self.tokens = 0
+
+    def wrap(self, collate: Callable[[list[dict[str, Any]]], Any]) -> Callable[[list[dict[str, Any]]], Any]:
+        def counting(examples: list[dict[str, Any]]) -> Any:
+            self.tokens += sum(len(example["input_ids"]) for example in examples)
+            return collate(examples)
+
+        return counting
+
+
 def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[..., Any],
                dataset_tokens: TokenCount, task: str = "causal-lm",
-               extra_curves: tuple[str, ...] = ()) -> dict[str, Any]:
+               extra_curves: tuple[str, ...] = (), counter: TokenCounter | None = None) -> dict[str, Any]:
     """Load, train (resuming if a checkpoint exists), save and describe.
 
     ``make_trainer(model, tokenizer, peft_config, common_args)`` builds the trl trainer; ``task`` is
     ``causal-lm`` or ``seq-cls`` (a reward model); ``dataset_tokens`` is a count or a function of the
-    tokenizer; ``extra_curves`` are logged values recorded like the loss (e.g. GRPO's ``reward``).
+    tokenizer; ``extra_curves`` are logged values recorded like the loss (e.g. GRPO's ``reward``);
+    ``counter`` (when the method pads) replaces trl's token count in the telemetry.
     """
     launcher = ctx.components.get("launcher")
     if launcher is not None and launcher.provider.should_relaunch(launcher.config):
@@ -182,7 +202,7 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     args["gradient_checkpointing"] = checkpointing
     trainer = make_trainer(model, tokenizer, adapter.provider.peft_config(adapter.config, task=task), args)
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
-    samples = _report_progress(trainer, ctx, tokens, extra_curves)
+    samples = _report_progress(trainer, ctx, tokens, extra_curves, counter)
     resume = last_checkpoint(ctx.work_dir / "checkpoints")
     if resume is not None:
         ctx.log(f"resuming from {resume.name} (found in {resume.parent})")
@@ -201,7 +221,8 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
         trainer.model.save_pretrained(saved)
     tokenizer.save_pretrained(saved)
     history = trainer.state.log_history
-    summary = describe(trainer, history, resume, seconds, tokens, backend.device(), extra_curves)
+    summary = describe(trainer, history, resume, seconds, tokens, backend.device(), extra_curves,
+                       counter.tokens if counter else None)
     summary.update(steady_tokens_per_second=steady_rate(samples), gradient_checkpointing=checkpointing,
                    attention=attention)
     summary = {"objective": ctx.stage.plugin, "task": task, "adapter": adapter.info.name,
@@ -212,8 +233,10 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
 
 
 def describe(trainer: Any, history: list[dict[str, Any]], resume: Path | None, seconds: float,
-             dataset_tokens: int, device: str, extra_curves: tuple[str, ...]) -> dict[str, Any]:
-    """The telemetry that enters the stage metadata (and the manifest)."""
+             dataset_tokens: int, device: str, extra_curves: tuple[str, ...],
+             counted: int | None = None) -> dict[str, Any]:
+    """The telemetry that enters the stage metadata (and the manifest); ``counted`` is this run's
+    token count from a TokenCounter (padding excluded), when the method keeps one."""
     curve = [[h["step"], h["loss"]] for h in history if "loss" in h]
     state = trainer.state
     resumed_at = int(resume.name.split("-")[1]) if resume else 0
@@ -221,6 +244,9 @@ def describe(trainer: Any, history: list[dict[str, Any]], resume: Path | None, s
     # trl counts the tokens it actually fed (padding excluded, generations included); else estimate.
     tokens_seen = int(logged[-1]) if logged else int(dataset_tokens * (state.epoch or 1.0))
     tokens_this_run = tokens_seen * (state.global_step - resumed_at) / max(state.global_step, 1)
+    if counted:
+        tokens_this_run = counted
+        tokens_seen = counted if resume is None else tokens_seen
     total, trainable = count_parameters(trainer.model)
     summary: dict[str, Any] = {
         "loss_curve": curve, "final_loss": curve[-1][1] if curve else None, "steps": state.global_step,
@@ -244,8 +270,8 @@ def steady_rate(samples: list[tuple[float, float]], warmup: int = 3) -> float | 
     return round((n1 - n0) / (t1 - t0), 1) if t1 > t0 else None
 
 
-def _report_progress(trainer: Any, ctx: StageContext, dataset_tokens: int,
-                     extra: tuple[str, ...]) -> list[tuple[float, float]]:
+def _report_progress(trainer: Any, ctx: StageContext, dataset_tokens: int, extra: tuple[str, ...],
+                     counter: TokenCounter | None = None) -> list[tuple[float, float]]:
     """Replace the trainer's dict printing with one concise line per log step: step, loss, tokens/s.
     Returns the (time, tokens so far) samples it collects, one per log with trl's token count."""
     from transformers import PrinterCallback, TrainerCallback
@@ -257,6 +283,8 @@ def _report_progress(trainer: Any, ctx: StageContext, dataset_tokens: int,
     class Progress(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
             counted[0] = float(logs.get("num_tokens", counted[0])) if logs else counted[0]
+            if counter is not None and counter.tokens:
+                counted[0] = float(counter.tokens)
             if logs and "num_tokens" in logs:
                 samples.append((time.perf_counter(), counted[0]))
             if logs and "loss" in logs and not sys.stderr.isatty() and state.is_world_process_zero:

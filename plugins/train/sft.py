@@ -16,6 +16,7 @@ from ftflow.stage import StageContext
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
     TRAIN_LIBRARIES,
+    TokenCounter,
     TrainSettings,
     format_problem,
     settings_problems,
@@ -30,6 +31,10 @@ class SftConfig(TrainSettings):
     #: trl's chunked log-prob loss saves memory on GPUs but its backward is slow on CPU;
     #: None picks it on CUDA only.
     fused_loss: bool | None = None
+    #: Pad every packed batch to ``batch_size x max_length`` positions, so that compiled kernels
+    #: (flex_attention, ``torch_compile``) see one shape instead of recompiling for each new total
+    #: length; costs the packer's slack (~1%).  None = on for packed rows on GPUs.
+    static_shapes: bool | None = None
     #: General instruction data mixed in against forgetting: ``{path: FILE.jsonl, fraction: 0.1}``.
     mix: MixConfig | None = None
 
@@ -97,19 +102,25 @@ class SftMethod(Provider):
         if cfg.packing:
             train_ds = packed_dataset(train_ds, max_length, ctx.seed)
 
+        counter = TokenCounter()
+
         def make_trainer(model, tokenizer, peft_config, common_args):
             # Packed rows are already <= max_length and carry seq_lengths; unpacked ones are truncated by trl.
+            static = cfg.packing and (cfg.static_shapes if cfg.static_shapes is not None else not common_args["use_cpu"])
             args = SFTConfig(**common_args, packing=False, padding_free=cfg.packing,
-                             max_length=None if cfg.packing else max_length, dataset_num_proc=None)
+                             max_length=None if cfg.packing else max_length, dataset_num_proc=None,
+                             pad_to_multiple_of=cfg.batch_size * max_length if static else None)
             # trl's fused lm-head loss reads lm_head.weight without calling the module, which FSDP2 never
             # unshards ("invalid python storage"): FSDP uses the model's own loss.
             launcher = ctx.components.get("launcher")
             fsdp = launcher is not None and getattr(launcher.config, "strategy", "") == "fsdp"
             fused = cfg.fused_loss if cfg.fused_loss is not None else not (common_args["use_cpu"] or fsdp)
             trainer_cls = SFTTrainer if fused else plain_loss_trainer(SFTTrainer)
-            return trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
-                               peft_config=peft_config)
+            trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
+                                  peft_config=peft_config)
+            trainer.data_collator = counter.wrap(trainer.data_collator)  # trl would count the padding
+            return trainer
 
         tokens = sum(len(x) for x in train_ds["input_ids"])
-        summary = train_with(ctx, cfg, make_trainer, dataset_tokens=tokens)
+        summary = train_with(ctx, cfg, make_trainer, dataset_tokens=tokens, counter=counter)
         return {**summary, "mix": mixed} if mixed else summary

@@ -73,3 +73,12 @@ def test_grpo_with_reward_model_from_previous_run(home):
     meta = run_smoke(home, "method=grpo", *PREFERENCE, "method.max_steps=4", "method.max_completion_length=16",
                      "method.rewards=[]", f"method.reward_model={artifact}")
     assert len(meta["reward_curve"]) >= 2 and all(math.isfinite(r) for _, r in meta["reward_curve"])
+
+
+def test_static_shapes_pad_batches_but_count_only_real_tokens(home):
+    """method.static_shapes pads each packed batch to batch_size x max_length positions (one shape for
+    compiled kernels); the telemetry still counts the conversations' tokens, as without padding."""
+    plain = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=4", "method.static_shapes=false")
+    static = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=4", "method.static_shapes=true")
+    assert static["tokens_seen"] == plain["tokens_seen"] > 0
+    assert static["loss_curve"][0][1] == pytest.approx(plain["loss_curve"][0][1], rel=1e-4)

@@ -9,7 +9,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 
-def test_packed_row_loss_equals_the_separate_rows_losses():
+@pytest.mark.parametrize("pad_to", [None, 32])
+def test_packed_row_loss_equals_the_separate_rows_losses(pad_to):
+    """Also with static shapes (``method.static_shapes``): padding the flattened row to a fixed size
+    with position-0 filler changes nothing for the real tokens."""
     from transformers import LlamaConfig, LlamaForCausalLM
     from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
@@ -23,9 +26,11 @@ def test_packed_row_loss_equals_the_separate_rows_losses():
     packed = pack_rows({"input_ids": rows}, 16)
     assert len(packed["input_ids"]) == 1 and sum(packed["seq_lengths"][0]) == 15
 
-    collator = DataCollatorForLanguageModeling(pad_token_id=0, padding_free=True)
+    collator = DataCollatorForLanguageModeling(pad_token_id=0, padding_free=True, pad_to_multiple_of=pad_to)
     batch = collator([{"input_ids": ids, "seq_lengths": lengths}
                       for ids, lengths in zip(packed["input_ids"], packed["seq_lengths"], strict=True)])
+    assert batch["input_ids"].shape[1] == (pad_to or 15)
+    assert (batch["labels"][0, 15:] == -100).all()
     with torch.no_grad():
         # use_cache=False, as both training paths pass: with a cache transformers does not look for packing.
         logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False).logits[0]
