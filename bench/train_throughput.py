@@ -145,7 +145,9 @@ def table(rows: list[dict]) -> str:
         if "error" in r:
             lines.append(f"{r['path']:<8} {r['adapter']:<6} FAILED: {r['error'].strip().splitlines()[-1]}")
             continue
-        m = mfu(r["tokens_per_second"], r["adapter"], r["parameters"])
+        # A 4-bit model reports its packed parameter count; the FLOPs are the bf16 shape's.
+        m = mfu(r["tokens_per_second"], r["adapter"], base.get("lora", r)["parameters"] if r["adapter"] == "qlora"
+                else r["parameters"])
         ref = base.get("lora" if r["adapter"] == "qlora" else r["adapter"])
         ratio = ""
         if ref and r is not ref and r["tokens_per_second"]:

@@ -67,6 +67,10 @@ class TrainSettings:
     #: flex_attention for packed rows on CUDA (a block mask per conversation instead of SDPA's dense mask:
     #: 2.7x the LoRA throughput on the H200, after ~2 min of compilation) in one process, sdpa otherwise.
     attention: str | None = None
+    #: LoRA matmuls in the autocast dtype (bf16) against fp32 master weights.  peft keeps adapters in
+    #: fp32 and casts every LoRA layer's input to fp32 (a full copy of the activations, 7 per layer,
+    #: forward and backward); under bf16 autocast that cast is pure overhead.  None = on for bf16 on CUDA.
+    lora_autocast: bool | None = None
 
 
 def settings_problems(cfg: TrainSettings) -> list[str]:
@@ -138,6 +142,21 @@ def speed_args(cfg: TrainSettings, device: str) -> dict[str, Any]:
             "torch_compile": cfg.torch_compile}
 
 
+def lora_autocast(cfg: TrainSettings, backend: Any) -> bool:
+    if cfg.lora_autocast is not None:
+        return cfg.lora_autocast
+    return backend.device() == "cuda" and backend.use_bf16()
+
+
+def skip_input_casts(model: Any) -> int:
+    """Turn off peft's per-layer input cast (``cast_input_dtype_enabled``); returns the layers changed.
+    Only valid where the forward runs under autocast, which the trainer's bf16 mode guarantees."""
+    layers = [m for m in model.modules() if hasattr(m, "lora_A") and hasattr(m, "_cast_input_dtype")]
+    for layer in layers:
+        layer.cast_input_dtype_enabled = False
+    return len(layers)
+
+
 def _peak_memory_gb(device: str) -> float:
     if device == "cuda":
         import torch
@@ -201,6 +220,8 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     ctx.log(f"gradient checkpointing {'on' if checkpointing else 'off'} ({why})")
     args["gradient_checkpointing"] = checkpointing
     trainer = make_trainer(model, tokenizer, adapter.provider.peft_config(adapter.config, task=task), args)
+    if adapter.provider.is_peft and lora_autocast(cfg, backend):
+        ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(trainer.model)} layers)")
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
     samples = _report_progress(trainer, ctx, tokens, extra_curves, counter)
     resume = last_checkpoint(ctx.work_dir / "checkpoints")

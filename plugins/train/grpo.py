@@ -46,6 +46,8 @@ class GrpoConfig(TrainSettings):
     keywords: list[str] = dataclasses.field(default_factory=list)  # for contains_keywords
     target_chars: int = 120  # for length_penalty
     num_generations: int = 4
+    #: Off: trl generates outside the trainer's autocast, where fp32 adapters need peft's input cast.
+    lora_autocast: bool | None = False
     max_completion_length: int = 64
     temperature: float = 1.0
     beta: float = 0.0  # KL weight to the reference (0: no reference model, trl's default)

@@ -136,3 +136,30 @@ def test_reward_model_path_must_be_a_reward_artifact(tmp_path: Path):
     (tmp_path / "train_log.json").write_text(json.dumps({"summary": {"task": "causal-lm"}}))
     with pytest.raises(UserError, match="is not a method=reward artifact"):
         load_reward_model(tmp_path)
+
+
+def test_lora_inputs_stay_bf16_under_autocast():
+    """method.lora_autocast: peft's fp32 copy of each LoRA input is skipped, the matmuls run in bf16
+    under autocast against the fp32 adapter weights, and the adapters still get fp32 gradients."""
+    torch = pytest.importorskip("torch")
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from ftflow_plugins.train.common import skip_input_casts
+
+    config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2)
+    model = get_peft_model(LlamaForCausalLM(config).to(torch.bfloat16),
+                           LoraConfig(r=4, target_modules="all-linear", task_type="CAUSAL_LM"))
+    lora_weights = [p for n, p in model.named_parameters() if "lora_" in n]
+    assert lora_weights and all(p.dtype == torch.float32 for p in lora_weights)  # peft's autocast_adapter_dtype
+    assert skip_input_casts(model) == 2 * 7  # q, k, v, o, gate, up, down per layer
+    seen = []
+    layer = model.base_model.model.model.layers[0].self_attn.q_proj
+    layer.lora_A["default"].register_forward_pre_hook(lambda module, args: seen.append(args[0].dtype))
+    ids = torch.randint(0, 64, (2, 8))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = model(input_ids=ids, labels=ids).loss
+    loss.backward()
+    assert seen == [torch.bfloat16]
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in lora_weights)
