@@ -1,5 +1,8 @@
-"""serve=vllm end to end (slow; needs vLLM: `make vllm-env` on a CPU machine): a smoke run's base model
-and its LoRA adapter as named models, answered through the router with the ``openai`` client.
+"""serve=vllm end to end (needs vLLM: `make vllm-env` on a CPU machine; `make test` builds it and sets
+FTFLOW_REQUIRE_VLLM=1, so there a missing vLLM fails instead of skipping): a smoke run served with the
+default routes — ``base``, the LoRA adapter by name (``tuned``) and the merged model (``merged``, written
+by the serve stage because the run exports none) in a second vLLM process — queried with the ``openai``
+client through ftflow's router.
 
 The smoke model is widened to head_dim 64: vLLM's CPU attention has no kernel for the default head_dim 16."""
 
@@ -17,38 +20,80 @@ import pytest
 from ftflow.testing import run_ftflow
 from ftflow_plugins.serve.vllm import VllmServeConfig, has_vllm, interpreter
 
-openai = pytest.importorskip("openai")
 REPO = Path(__file__).resolve().parents[3]
 PYTHON = os.environ.get("FTFLOW_VLLM_PYTHON") or str(REPO / ".venv-vllm" / "bin" / "python")
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not has_vllm(interpreter(VllmServeConfig(python=PYTHON))),
-                                 reason="vLLM not installed (make vllm-env)")]
+REQUIRE_ENV = "FTFLOW_REQUIRE_VLLM"
+ROUTES = "serve.routes=[{name:base,target:base},{name:tuned,keywords:[wallet]},{name:merged,target:merged}]"
 
 
-def test_base_and_lora_adapter_through_the_router(ftflow_home):
-    home = ftflow_home
-    result = run_ftflow(home, "run", "recipe=smoke", "model.hidden_size=128", "model.num_heads=2",
-                        "model.num_kv_heads=1", "eval=none", "export=none", "serve=vllm", f"serve.python={PYTHON}",
-                        "serve.dtype=float32", "serve.max_model_len=512",
-                        "serve.routes=[{name:base,target:base},{name:tuned,keywords:[wallet]}]")
-    assert result.ok, result.stderr[-2000:]
+def _missing(reason: str) -> None:
+    """Skip, unless the caller (make test) said vLLM must be there."""
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"{reason}; ${REQUIRE_ENV} is set, so this is a failure (make test builds .venv-vllm)",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def openai():
+    try:
+        import openai
+    except ImportError:
+        _missing("the openai client is not installed (pip install 'ftflow[serve]')")
+    return openai
+
+
+@pytest.fixture(scope="module")
+def vllm_python() -> str:
+    if not has_vllm(interpreter(VllmServeConfig(python=PYTHON))):
+        _missing(f"vLLM is not installed for {PYTHON} (make vllm-env)")
+    return PYTHON
+
+
+def _serve(home: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "FTFLOW_HOME": str(home)}
     proc = subprocess.Popen([sys.executable, "-m", "ftflow", "serve", "last", "--port", "0"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=home.parent)
+    deadline, banner = time.monotonic() + 900, []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        banner.append(line)
+        if line.startswith("ready: "):
+            return proc, line.split()[1]
+    proc.kill()
+    pytest.fail("ftflow serve did not start:\n" + "".join(banner) + proc.communicate()[1][-3000:])
+
+
+def test_merged_model_and_named_lora_adapter(ftflow_home, vllm_python, openai):
+    home = ftflow_home
+    result = run_ftflow(home, "run", "recipe=smoke", "model.hidden_size=128", "model.num_heads=2",
+                        "model.num_kv_heads=1", "eval=none", "export=none", "serve=vllm", f"serve.python={vllm_python}",
+                        "serve.dtype=float32", "serve.max_model_len=512", ROUTES)
+    assert result.ok, result.stderr[-2000:]
+    assert "merging the LoRA adapter into the base" in result.stdout + result.stderr
+    proc, url = _serve(home)
     try:
-        url, deadline = None, time.monotonic() + 900
-        while url is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            url = line.split()[1] if line.startswith("ready: ") else None
-        assert url, proc.stderr.read()[-3000:]
         client = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
-        for model, question, route in (("auto", "my wallet is locked", "tuned"), ("base", "hello", "base")):
+        assert [m.id for m in client.models.list()] == ["auto", "base", "tuned", "merged"]
+        answers = {}
+        for model, question, route in (("auto", "my wallet is locked", "tuned"), ("tuned", "hello", "tuned"),
+                                       ("merged", "hello", "merged"), ("base", "hello", "base")):
             raw = client.chat.completions.with_raw_response.create(
-                model=model, max_tokens=8, messages=[{"role": "user", "content": question}])
-            assert raw.headers["x-ftflow-route"] == route and raw.parse().usage.completion_tokens > 0
+                model=model, max_tokens=8, temperature=0.0, logprobs=True,
+                messages=[{"role": "user", "content": question}])
+            answer = raw.parse()
+            assert raw.headers["x-ftflow-route"] == route and answer.model == route
+            assert answer.usage.completion_tokens > 0
+            answers[model] = answer.choices[0]
+        # greedy: the adapter applied by vLLM and the merged weights give the same tokens, unlike the base
+        tuned, merged = answers["tuned"], answers["merged"]
+        assert merged.message.content == tuned.message.content != answers["base"].message.content
+        pairs = zip(tuned.logprobs.content, merged.logprobs.content, strict=True)
+        assert max(abs(a.logprob - b.logprob) for a, b in pairs) < 1e-3
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=120)
-    assert proc.returncode == 0
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-3000:]
+    assert "route=merged (explicit)" in err and "route=tuned (keyword:wallet)" in err
