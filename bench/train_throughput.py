@@ -171,13 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--also", action="append", default=[], metavar="ADAPTER:OVERRIDES",
                         help="one more ftflow run, e.g. 'lora:method.attention=flex_attention' (repeatable)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--home", type=Path, help="keep the ftflow workspace here (default: a temporary one)")
     args = parser.parse_args(argv)
     if args.baseline:
         print(json.dumps(baseline(args.baseline, args.steps, args.seq)))
         return 0
     adapters = args.adapters.split(",")
     rows: list[dict] = []
-    with tempfile.TemporaryDirectory() as home:
+    with tempfile.TemporaryDirectory() as temporary:
+        home = args.home or temporary
+        Path(home).mkdir(parents=True, exist_ok=True)
         for adapter in adapters:
             if adapter != "qlora" and not args.skip_baseline:
                 rows.append(run_baseline_process(adapter, args.steps, args.seq))

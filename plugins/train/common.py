@@ -25,7 +25,7 @@ from ftflow_plugins.train.memory import choose_checkpointing
 TRAIN_LIBRARIES = ("torch", "transformers", "trl", "peft", "datasets", "accelerate")
 #: Helper modules whose source enters every method's code fingerprint.
 TRAIN_CODE = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common", "ftflow_plugins.train.adapters",
-              "ftflow_plugins.train.launchers", "ftflow_plugins.train.memory")
+              "ftflow_plugins.train.launchers", "ftflow_plugins.train.memory", "ftflow_plugins.train.profile")
 REPORTERS = {"tensorboard": "tensorboard"}  # report_to name -> module it needs
 
 
@@ -71,6 +71,8 @@ class TrainSettings:
     #: fp32 and casts every LoRA layer's input to fp32 (a full copy of the activations, 7 per layer,
     #: forward and backward); under bf16 autocast that cast is pure overhead.  None = on for bf16 on CUDA.
     lora_autocast: bool | None = None
+    #: ``[FIRST, LAST]``: profile those optimizer steps into the artifact's ``profile.txt`` (plugins/train/profile.py).
+    profile_steps: list[int] | None = None
 
 
 def settings_problems(cfg: TrainSettings) -> list[str]:
@@ -82,6 +84,9 @@ def settings_problems(cfg: TrainSettings) -> list[str]:
         elif importlib.util.find_spec(REPORTERS[name]) is None:
             problems.append(f"method.report_to lists {name!r} but the '{REPORTERS[name]}' package is not "
                             f"installed (pip install {REPORTERS[name]})")
+    if cfg.profile_steps is not None and (len(cfg.profile_steps) != 2 or not 0 < cfg.profile_steps[0]
+                                          <= cfg.profile_steps[1]):
+        problems.append(f"method.profile_steps must be [FIRST, LAST] with 0 < FIRST <= LAST, got {cfg.profile_steps}")
     if cfg.save_steps <= 0:
         problems.append(f"method.save_steps must be positive, got {cfg.save_steps}")
     if cfg.batch_size <= 0 or cfg.gradient_accumulation <= 0:
@@ -224,6 +229,10 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
         ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(trainer.model)} layers)")
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
     samples = _report_progress(trainer, ctx, tokens, extra_curves, counter)
+    if cfg.profile_steps:
+        from ftflow_plugins.train.profile import profile_callback
+
+        trainer.add_callback(profile_callback(list(cfg.profile_steps), ctx.output_dir / "profile.txt"))
     resume = last_checkpoint(ctx.work_dir / "checkpoints")
     if resume is not None:
         ctx.log(f"resuming from {resume.name} (found in {resume.parent})")

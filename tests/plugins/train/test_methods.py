@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
-from .conftest import PREFERENCE, falls, run_smoke
+from .conftest import PREFERENCE, SMOKE, falls, ftflow, run_smoke
 
 
 @pytest.mark.parametrize(("method", "adapter", "data"), [
@@ -82,3 +84,16 @@ def test_static_shapes_pad_batches_but_count_only_real_tokens(home):
     static = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=4", "method.static_shapes=true")
     assert static["tokens_seen"] == plain["tokens_seen"] > 0
     assert static["loss_curve"][0][1] == pytest.approx(plain["loss_curve"][0][1], rel=1e-4)
+
+
+def test_profile_steps_write_a_profile_into_the_artifact(home):
+    run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.profile_steps=[2,3]")
+    shown = json.loads(ftflow(home, "show", "last", "--json").stdout)
+    artifact = Path(next(s["artifact"] for s in shown["stages"] if s["name"] == "train"))
+    report = (artifact / "profile.txt").read_text()
+    assert report.startswith("2 steps in ") and "Self CPU" in report
+
+
+def test_bad_profile_steps_is_a_named_config_error(home):
+    proc = ftflow(home, "run", *SMOKE, "method.profile_steps=[3,1]")
+    assert proc.returncode != 0 and "method.profile_steps" in proc.stderr and "Traceback" not in proc.stderr
