@@ -48,10 +48,16 @@ def profile_callback(steps: list[int], out: Path) -> Any:
 
 
 def write_report(profiler: Any, wall_seconds: float, steps: int, out: Path) -> None:
+    from torch.autograd import DeviceType
+
     averages = profiler.key_averages()
-    device_us = sum(getattr(e, "self_device_time_total", 0) for e in averages)
+    # Kernel rows only: operator rows repeat their kernels' time (as torch's own table total does).
+    device_us = sum(e.self_device_time_total for e in averages
+                    if e.device_type != DeviceType.CPU and not e.is_user_annotation)
+    host_us = sum(e.self_cpu_time_total for e in averages)
     sort = "self_cuda_time_total" if device_us else "self_cpu_time_total"
-    busy = device_us / 1e6 / wall_seconds if wall_seconds else 0.0
-    head = (f"{steps} steps in {wall_seconds:.3f} s ({wall_seconds / steps * 1000:.1f} ms/step); "
-            f"GPU kernels {device_us / 1e6:.3f} s = {busy:.0%} of the wall time\n\n")
+    per_step = 1000 / steps
+    head = (f"{steps} steps in {wall_seconds:.3f} s: {wall_seconds * per_step:.1f} ms/step wall, "
+            f"{device_us / 1e3 / steps:.1f} ms/step of GPU kernels ({device_us / 1e6 / wall_seconds:.0%} busy), "
+            f"{host_us / 1e3 / steps:.1f} ms/step of host operator time\n\n")
     out.write_text(head + averages.table(sort_by=sort, row_limit=ROWS, max_name_column_width=70))
