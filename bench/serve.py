@@ -2,14 +2,19 @@
 llama.cpp's server (``ftflow serve --provider llamacpp``, i.e. behind ftflow's router), vLLM (when
 installed; ``--provider vllm``) and a plain HF ``generate`` loop behind a minimal OpenAI-shaped HTTP
 wrapper (one request at a time, as a naive server would run it).  Same prompts, same max_tokens,
-greedy; printed side by side with the ratio to HF.
+greedy; printed side by side with the ratio to HF, with each backend's dtype and library versions.
+
+The model is the run's tuned model everywhere: HF merges the LoRA adapter (``--hf-dtype``, default
+float32); vLLM serves its ``merged`` route when the run has one (serve=vllm's default routes), else
+``auto``, in the run's recorded ``serve.dtype`` (record float32 for a like-for-like comparison:
+``serve.dtype=float32``); llama.cpp serves the exported GGUF (q8_0 by default).
 
     tok/s   = completion tokens of all requests / wall time of the whole batch
     p50/p95 = per-request latency (send -> full answer), seconds
 
 Needs a run with export=gguf (for llama.cpp) and a train or merged export (for HF / vLLM), e.g.
-    ftflow run recipe=smoke export=gguf 'export.quant=[q8_0]'
-    python bench/serve.py --run last [--requests 16] [--concurrency 4] [--max-tokens 32] [--json FILE]
+    ftflow run recipe=wallet_support serve=vllm serve.dtype=float32
+    python bench/serve.py --run last [--requests 64] [--concurrency 32] [--max-tokens 64] [--json FILE]
 """
 
 from __future__ import annotations
@@ -41,10 +46,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def measure(url: str, model: str, requests: int, concurrency: int, max_tokens: int, key: str) -> dict[str, Any]:
+def measure(url: str, model: str | None, requests: int, concurrency: int, max_tokens: int,
+            key: str) -> dict[str, Any]:
+    """``model`` None: the served ``merged`` route when there is one (the same weights HF runs), else auto."""
     import openai
 
-    client = openai.OpenAI(base_url=url, api_key=key, max_retries=0, timeout=600)
+    client = openai.OpenAI(base_url=url, api_key=key, max_retries=0, timeout=1800)
+    if model is None:
+        model = "merged" if "merged" in [m.id for m in client.models.list()] else "auto"
 
     def one(i: int) -> tuple[float, int]:
         started = time.perf_counter()
@@ -59,7 +68,7 @@ def measure(url: str, model: str, requests: int, concurrency: int, max_tokens: i
     wall = time.perf_counter() - started
     latencies = [r[0] for r in results]
     tokens = sum(r[1] for r in results)
-    return {"requests": requests, "concurrency": concurrency, "completion_tokens": tokens,
+    return {"model": model, "requests": requests, "concurrency": concurrency, "completion_tokens": tokens,
             "wall_s": round(wall, 2), "tokens_per_s": round(tokens / wall, 1),
             "requests_per_s": round(requests / wall, 2), "p50_s": round(percentile(latencies, 0.5), 2),
             "p95_s": round(percentile(latencies, 0.95), 2)}
@@ -87,33 +96,35 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def hf_model(run: str) -> tuple[Any, Any]:
-    """The run's tuned model as eval sees it (LoRA merged), fp32 on the CPU."""
+def hf_model(run: str, dtype: str) -> tuple[Any, Any]:
+    """The run's tuned model in ``dtype`` on the CPU: the merged checkpoint vLLM's ``merged`` route serves
+    (the merged export, or serve=vllm's stage's), else the LoRA merged here, else the base."""
+    import torch
     from transformers import AutoModelForCausalLM
 
     from ftflow.workspace import Workspace
-    from ftflow_plugins.common.hf import load_tokenizer, model_dir
+    from ftflow_plugins.common.hf import load_tokenizer
+    from ftflow_plugins.serve.targets import run_files
 
-    stages = {s["name"]: Path(s["artifact"]) for s in Workspace().manifest(run)["stages"]}
-    base = model_dir(stages["model"])
-    if "export" in stages and (stages["export"] / "model" / "config.json").exists():
-        return AutoModelForCausalLM.from_pretrained(str(stages["export"] / "model")), load_tokenizer(base)
-    train = stages.get("train")
-    if train is not None and (train / "adapter").exists():
+    files = run_files(Workspace().manifest(run), "merged")
+    tokenizer = load_tokenizer(files.base_hf)
+    if files.full is not None:
+        model = AutoModelForCausalLM.from_pretrained(str(files.full))
+    elif files.adapter is not None:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(str(base)), str(train / "adapter"))
-        return model.merge_and_unload(), load_tokenizer(base)
-    if train is not None and (train / "model" / "config.json").exists():
-        return AutoModelForCausalLM.from_pretrained(str(train / "model")), load_tokenizer(base)
-    return AutoModelForCausalLM.from_pretrained(str(base)), load_tokenizer(base)
+        model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(str(files.base_hf)),
+                                          str(files.adapter)).merge_and_unload()
+    else:
+        model = AutoModelForCausalLM.from_pretrained(str(files.base_hf))
+    return model.to(getattr(torch, dtype)), tokenizer
 
 
-def hf_server(run: str) -> ThreadingHTTPServer:
+def hf_server(run: str, dtype: str) -> ThreadingHTTPServer:
     """A plain ``generate`` loop behind /v1/chat/completions: one request at a time (a lock), no batching."""
     import torch
 
-    model, tokenizer = hf_model(run)
+    model, tokenizer = hf_model(run, dtype)
     model.eval()
     lock = threading.Lock()
 
@@ -148,6 +159,35 @@ def hf_server(run: str) -> ThreadingHTTPServer:
     return server
 
 
+def setup(run: str, hf_dtype: str) -> dict[str, dict[str, str]]:
+    """Per backend: the weights' dtype and library versions, for the record."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ftflow.workspace import Workspace
+    from ftflow_plugins.serve.vllm import VllmServeConfig, interpreter
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "-"
+
+    manifest = Workspace().manifest(run)
+    serve = dict(manifest.get("config", {}).get("serve") or {})
+    recorded = serve if serve.get("provider") == "vllm" else {}
+    python = interpreter(VllmServeConfig(python=recorded.get("python")))
+    probe = subprocess.run([python, "-c", "import vllm, torch; print(vllm.__version__, torch.__version__)"],
+                           capture_output=True, text=True)
+    vllm_versions = probe.stdout.split() if probe.returncode == 0 else ["-", "-"]
+    quant = serve.get("quant") if serve.get("provider") == "llamacpp" else None
+    return {"hf": {"dtype": hf_dtype, "versions": f"torch {installed('torch')}, transformers "
+                                                  f"{installed('transformers')}"},
+            "vllm": {"dtype": str(recorded.get("dtype", "auto")),
+                     "versions": f"vllm {vllm_versions[0]}, torch {vllm_versions[-1]}"},
+            "llamacpp": {"dtype": f"GGUF {quant or 'q8_0 (or best exported)'}",
+                         "versions": f"llama-cpp-python {installed('llama-cpp-python')}"}}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", default="last")
@@ -155,6 +195,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--backends", default="llamacpp,vllm,hf")
+    parser.add_argument("--hf-dtype", default="float32", help="dtype of the HF generate loop")
     parser.add_argument("--json", default=None, metavar="FILE")
     parser.add_argument("--attach", action="append", default=[], metavar="NAME=URL",
                         help="also measure an endpoint that is already running (key from $FTFLOW_API_KEY)")
@@ -163,13 +204,13 @@ def main() -> int:
     results: dict[str, Any] = {}
     for item in args.attach:
         name, _, url = item.partition("=")
-        results[name] = measure(url, "auto", args.requests, args.concurrency, args.max_tokens,
+        results[name] = measure(url, None, args.requests, args.concurrency, args.max_tokens,
                                 os.environ.get("FTFLOW_API_KEY", "none"))
     for backend in filter(None, args.backends.split(",")):
         print(f"== {backend}", file=sys.stderr, flush=True)
         try:
             if backend == "hf":
-                server = hf_server(args.run)
+                server = hf_server(args.run, args.hf_dtype)
                 try:
                     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
                     results[backend] = measure(url, "hf", args.requests, args.concurrency, args.max_tokens, key)
@@ -178,24 +219,28 @@ def main() -> int:
             else:
                 proc, url = ftflow_serve(args.run, backend, key)
                 try:
-                    results[backend] = measure(url, "auto", args.requests, args.concurrency, args.max_tokens, key)
+                    results[backend] = measure(url, None, args.requests, args.concurrency, args.max_tokens, key)
                 finally:
                     stop(proc)
         except Exception as exc:  # a missing backend is a row saying why, not a crash
             results[backend] = {"skipped": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"}
     hf_rate = results.get("hf", {}).get("tokens_per_s")
+    info = setup(args.run, args.hf_dtype)
     print(f"\n{args.requests} requests, {args.concurrency} concurrent, max_tokens {args.max_tokens}, "
           f"{os.cpu_count()} CPUs")
-    print(f"{'backend':<10} {'tok/s':>8} {'req/s':>7} {'p50 s':>7} {'p95 s':>7} {'tokens':>7} {'vs HF':>7}")
+    print(f"{'backend':<10} {'tok/s':>8} {'req/s':>7} {'p50 s':>7} {'p95 s':>7} {'tokens':>7} {'vs HF':>7}  "
+          f"model / dtype / versions")
     for name, row in results.items():
         if "skipped" in row:
             print(f"{name:<10} skipped: {row['skipped']}")
             continue
         ratio = f"{row['tokens_per_s'] / hf_rate:.1f}x" if hf_rate else "-"
+        about = info.get(name, {})
         print(f"{name:<10} {row['tokens_per_s']:>8} {row['requests_per_s']:>7} {row['p50_s']:>7} {row['p95_s']:>7} "
-              f"{row['completion_tokens']:>7} {ratio:>7}")
+              f"{row['completion_tokens']:>7} {ratio:>7}  {row['model']} / {about.get('dtype', '?')} / "
+              f"{about.get('versions', '?')}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
+        Path(args.json).write_text(json.dumps({"args": vars(args), "setup": info, "results": results}, indent=2))
     return 0
 
 
