@@ -178,15 +178,22 @@ class TokenCounter:
 
     trl counts the positions it feeds, padding included; with static shapes (packed rows padded to one
     fixed size for the compiled kernels) that overstates throughput, so methods that pad count here.
-    The collator runs in the main process (``dataloader_num_workers=0``), one batch ahead of the step.
+    The collator runs in the main process (``dataloader_num_workers=0``), one batch ahead of the step,
+    so the count includes the batch being prefetched.  Under DDP each rank counts its own batches;
+    ``processes`` scales that to all ranks (their packed batches are equal in number and size).
     """
 
     def __init__(self) -> None:
-        self.tokens = 0
+        self.seen = 0
+        self.processes = 1
+
+    @property
+    def tokens(self) -> int:
+        return self.seen * self.processes
 
     def wrap(self, collate: Callable[[list[dict[str, Any]]], Any]) -> Callable[[list[dict[str, Any]]], Any]:
         def counting(examples: list[dict[str, Any]]) -> Any:
-            self.tokens += sum(len(example["input_ids"]) for example in examples)
+            self.seen += sum(len(example["input_ids"]) for example in examples)
             return collate(examples)
 
         return counting
@@ -228,6 +235,8 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     if adapter.provider.is_peft and lora_autocast(cfg, backend):
         ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(trainer.model)} layers)")
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
+    if counter is not None:
+        counter.processes = trainer.accelerator.num_processes
     samples = _report_progress(trainer, ctx, tokens, extra_curves, counter)
     if cfg.profile_steps:
         from ftflow_plugins.train.profile import profile_callback
