@@ -9,11 +9,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import gguf_workspace
 import pytest
+from serve_process import serve_last
 
 from ftflow.testing import run_ftflow
 
@@ -36,21 +36,7 @@ def serve_home(gguf_home, tmp_path_factory) -> Path:
 
 
 def start(home: Path, *args: str, key: str | None = KEY) -> tuple[subprocess.Popen, str]:
-    env = {k: v for k, v in os.environ.items() if k != "FTFLOW_API_KEY"}
-    env.update(FTFLOW_HOME=str(home), **({"FTFLOW_API_KEY": key} if key else {}))
-    proc = subprocess.Popen([sys.executable, "-m", "ftflow", "serve", "last", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=home.parent)
-    deadline = time.monotonic() + 120
-    banner = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        banner.append(line)
-        if line.startswith("ready: "):
-            return proc, line.split()[1]
-    proc.kill()
-    pytest.fail("server did not start: " + "".join(banner) + proc.stderr.read()[-3000:])
+    return serve_last(home, *args, key=key)
 
 
 def stop(proc: subprocess.Popen) -> str:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from serve_process import serve_last
 
 from ftflow.testing import run_ftflow
 from ftflow_plugins.serve.vllm import VllmServeConfig, has_vllm, interpreter
@@ -50,22 +48,6 @@ def vllm_python() -> str:
     return PYTHON
 
 
-def _serve(home: Path) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "FTFLOW_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "ftflow", "serve", "last", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=home.parent)
-    deadline, banner = time.monotonic() + 900, []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        banner.append(line)
-        if line.startswith("ready: "):
-            return proc, line.split()[1]
-    proc.kill()
-    pytest.fail("ftflow serve did not start:\n" + "".join(banner) + proc.communicate()[1][-3000:])
-
-
 def test_merged_model_and_named_lora_adapter(ftflow_home, vllm_python, openai):
     home = ftflow_home
     result = run_ftflow(home, "run", "recipe=smoke", "model.hidden_size=128", "model.num_heads=2",
@@ -73,7 +55,7 @@ def test_merged_model_and_named_lora_adapter(ftflow_home, vllm_python, openai):
                         "serve.dtype=float32", "serve.max_model_len=512", ROUTES)
     assert result.ok, result.stderr[-2000:]
     assert "merging the LoRA adapter into the base" in result.stdout + result.stderr
-    proc, url = _serve(home)
+    proc, url = serve_last(home, timeout=900)
     try:
         client = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
         assert [m.id for m in client.models.list()] == ["auto", "base", "tuned", "merged"]
