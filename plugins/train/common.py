@@ -25,7 +25,8 @@ from ftflow_plugins.train.memory import choose_checkpointing
 TRAIN_LIBRARIES = ("torch", "transformers", "trl", "peft", "datasets", "accelerate")
 #: Helper modules whose source enters every method's code fingerprint.
 TRAIN_CODE = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common", "ftflow_plugins.train.adapters",
-              "ftflow_plugins.train.launchers", "ftflow_plugins.train.memory", "ftflow_plugins.train.profile")
+              "ftflow_plugins.train.launchers", "ftflow_plugins.train.memory", "ftflow_plugins.train.profile",
+              "ftflow_plugins.train.lora_speed")
 REPORTERS = {"tensorboard": "tensorboard"}  # report_to name -> module it needs
 
 
@@ -71,6 +72,9 @@ class TrainSettings:
     #: fp32 and casts every LoRA layer's input to fp32 (a full copy of the activations, 7 per layer,
     #: forward and backward); under bf16 autocast that cast is pure overhead.  None = on for bf16 on CUDA.
     lora_autocast: bool | None = None
+    #: One autograd function per LoRA linear layer: the scale folded into A and the low-rank term added in
+    #: the base GEMM's epilogue, no elementwise kernels (plugins/train/lora_speed.py).  None = on for bf16 on CUDA.
+    fused_lora: bool | None = None
     #: ``[FIRST, LAST]``: profile those optimizer steps into the artifact's ``profile.txt`` (plugins/train/profile.py).
     profile_steps: list[int] | None = None
 
@@ -147,19 +151,15 @@ def speed_args(cfg: TrainSettings, device: str) -> dict[str, Any]:
             "torch_compile": cfg.torch_compile}
 
 
-def lora_autocast(cfg: TrainSettings, backend: Any) -> bool:
-    if cfg.lora_autocast is not None:
-        return cfg.lora_autocast
-    return backend.device() == "cuda" and backend.use_bf16()
+def _speed_up_lora(ctx: StageContext, cfg: TrainSettings, backend: Any, model: Any) -> None:
+    """Apply ``method.lora_autocast`` and ``method.fused_lora`` (plugins/train/lora_speed.py)."""
+    from ftflow_plugins.train.lora_speed import fuse_lora_layers, skip_input_casts
 
-
-def skip_input_casts(model: Any) -> int:
-    """Turn off peft's per-layer input cast (``cast_input_dtype_enabled``); returns the layers changed.
-    Only valid where the forward runs under autocast, which the trainer's bf16 mode guarantees."""
-    layers = [m for m in model.modules() if hasattr(m, "lora_A") and hasattr(m, "_cast_input_dtype")]
-    for layer in layers:
-        layer.cast_input_dtype_enabled = False
-    return len(layers)
+    gpu_bf16 = backend.device() == "cuda" and backend.use_bf16()
+    if cfg.lora_autocast if cfg.lora_autocast is not None else gpu_bf16:
+        ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(model)} layers)")
+    if cfg.fused_lora if cfg.fused_lora is not None else gpu_bf16:
+        ctx.log(f"fused LoRA forward/backward on {fuse_lora_layers(model)} layers")
 
 
 def _peak_memory_gb(device: str) -> float:
@@ -232,8 +232,8 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     ctx.log(f"gradient checkpointing {'on' if checkpointing else 'off'} ({why})")
     args["gradient_checkpointing"] = checkpointing
     trainer = make_trainer(model, tokenizer, adapter.provider.peft_config(adapter.config, task=task), args)
-    if adapter.provider.is_peft and lora_autocast(cfg, backend):
-        ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(trainer.model)} layers)")
+    if adapter.provider.is_peft:
+        _speed_up_lora(ctx, cfg, backend, trainer.model)
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
     if counter is not None:
         counter.processes = trainer.accelerator.num_processes

@@ -48,6 +48,7 @@ class GrpoConfig(TrainSettings):
     num_generations: int = 4
     #: Off: trl generates outside the trainer's autocast, where fp32 adapters need peft's input cast.
     lora_autocast: bool | None = False
+    fused_lora: bool | None = False  # likewise: generation outside autocast would run them in bf16
     max_completion_length: int = 64
     temperature: float = 1.0
     beta: float = 0.0  # KL weight to the reference (0: no reference model, trl's default)

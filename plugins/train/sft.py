@@ -23,6 +23,7 @@ from ftflow_plugins.train.common import (
     train_with,
 )
 from ftflow_plugins.train.mix import MixConfig, mix_problems, mixed_dataset
+from ftflow_plugins.train.sft_loss import lean_metrics_trainer, plain_loss_trainer
 
 
 @dataclasses.dataclass
@@ -37,19 +38,6 @@ class SftConfig(TrainSettings):
     static_shapes: bool | None = None
     #: General instruction data mixed in against forgetting: ``{path: FILE.jsonl, fraction: 0.1}``.
     mix: MixConfig | None = None
-
-
-def plain_loss_trainer(base: type) -> type:
-    """An SFTTrainer whose loss is the model's own cross-entropy over full logits (fast on CPU)."""
-
-    class PlainLossSFTTrainer(base):
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            inputs = {**inputs, "use_cache": False}
-            outputs = model(**inputs, num_items_in_batch=num_items_in_batch) if num_items_in_batch \
-                else model(**inputs)
-            return (outputs.loss, outputs) if return_outputs else outputs.loss
-
-    return PlainLossSFTTrainer
 
 
 def packed_dataset(train_ds: Any, max_length: int, seed: int) -> Any:
@@ -71,7 +59,7 @@ class SftMethod(Provider):
     Config = SftConfig
     libraries = TRAIN_LIBRARIES
     code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.tokenize",
-                    "ftflow_plugins.data.packing")
+                    "ftflow_plugins.data.packing", "ftflow_plugins.train.sft_loss")
 
     def external_inputs(self, config: SftConfig) -> dict[str, str]:
         return {"mix": config.mix.path} if config.mix else {}
@@ -115,7 +103,7 @@ class SftMethod(Provider):
             launcher = ctx.components.get("launcher")
             fsdp = launcher is not None and getattr(launcher.config, "strategy", "") == "fsdp"
             fused = cfg.fused_loss if cfg.fused_loss is not None else not (common_args["use_cpu"] or fsdp)
-            trainer_cls = SFTTrainer if fused else plain_loss_trainer(SFTTrainer)
+            trainer_cls = lean_metrics_trainer(SFTTrainer, counter) if fused else plain_loss_trainer(SFTTrainer)
             trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                   peft_config=peft_config)
             trainer.data_collator = counter.wrap(trainer.data_collator)  # trl would count the padding

@@ -97,3 +97,19 @@ def test_profile_steps_write_a_profile_into_the_artifact(home):
 def test_bad_profile_steps_is_a_named_config_error(home):
     proc = ftflow(home, "run", *SMOKE, "method.profile_steps=[3,1]")
     assert proc.returncode != 0 and "method.profile_steps" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_lean_fused_loss_matches_the_plain_loss_and_logs_metrics(home):
+    """method.fused_loss (trl's chunked head, metrics summed on the device until a log step) trains on
+    the same loss as the model's own cross-entropy and still logs token accuracy and entropy."""
+    plain = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=false")
+    lean = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=true")
+    assert [s for s, _ in lean["loss_curve"]] == [1, 2, 3]
+    for (_, lean_loss), (_, plain_loss) in zip(lean["loss_curve"], plain["loss_curve"], strict=True):
+        assert lean_loss == pytest.approx(plain_loss, rel=1e-3)
+    shown = json.loads(ftflow(home, "show", "last", "--json").stdout)
+    artifact = Path(next(s["artifact"] for s in shown["stages"] if s["name"] == "train"))
+    logged = [h for h in json.loads((artifact / "train_log.json").read_text())["log_history"] if "loss" in h]
+    assert len(logged) == 3
+    assert all(0.0 <= h["mean_token_accuracy"] <= 1.0 and h["entropy"] > 0 for h in logged)
+    assert logged[-1]["num_tokens"] == lean["tokens_seen"]

@@ -145,7 +145,7 @@ def test_lora_inputs_stay_bf16_under_autocast():
     from peft import LoraConfig, get_peft_model
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from ftflow_plugins.train.common import skip_input_casts
+    from ftflow_plugins.train.lora_speed import skip_input_casts
 
     config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2)

@@ -1,0 +1,100 @@
+"""LoRA-layer speed-ups for training on GPUs (``method.lora_autocast``, ``method.fused_lora``).
+
+peft computes a LoRA linear layer as ``base(x) + lora_B(lora_A(dropout(x))) * scaling``: three GEMMs, a
+scale and an add in the forward, and in the backward the scale's gradient and the add of the two input
+gradients again — about 450 elementwise kernels a step over activation-sized tensors for a 16-layer model
+with LoRA on all seven projections (a fifth of the H200's kernel time, bench/RESULTS.md), each also a
+Python dispatch.  ``LoraLinearFunction`` keeps the GEMMs and drops the rest: the scale is folded into A
+(an r x in matrix), and the low-rank term is added in the epilogue of the big base GEMM (``addmm_`` with
+beta 1), in both directions.  The numerics are peft's under bf16 autocast: the same GEMMs in bf16 with
+fp32 accumulation, fp32 gradients for the fp32 adapter weights.
+
+It replaces ``forward`` on individual layers only where that is exact (plain ``nn.Linear`` base, one
+active adapter, dropout 0, no DoRA or other variant, no LoRA bias); every other layer, and every layer
+while adapters are merged or disabled, keeps peft's forward.  Saved adapters are unchanged.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import torch
+
+
+class LoraLinearFunction(torch.autograd.Function):
+    """``x @ W.T (+ bias) + (x @ (s*A).T) @ B.T`` with the frozen base ``W`` and adapters A, B."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+                lora_a: torch.Tensor, lora_b: torch.Tensor, scaling: float) -> torch.Tensor:
+        dtype = torch.get_autocast_dtype("cuda" if x.is_cuda else "cpu") \
+            if torch.is_autocast_enabled(x.device.type) else x.dtype
+        rows = x.reshape(-1, x.shape[-1]).to(dtype)
+        base = weight.to(dtype)
+        a = (lora_a * scaling).to(dtype)  # r x in: folding the scale here costs nothing
+        b = lora_b.to(dtype)
+        down = rows @ a.t()  # tokens x r
+        out = down @ b.t()
+        if bias is not None:
+            out += bias.to(dtype)
+        out.addmm_(rows, base.t())  # the low-rank term rides in the base GEMM's epilogue
+        ctx.save_for_backward(rows, down, base, a, b)
+        ctx.scaling = scaling
+        ctx.x_shape = x.shape
+        ctx.param_dtypes = (lora_a.dtype, lora_b.dtype)
+        return out.reshape(*x.shape[:-1], out.shape[-1])
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        rows, down, base, a, b = ctx.saved_tensors
+        grad = grad_out.reshape(-1, grad_out.shape[-1]).to(rows.dtype)
+        grad_down = grad @ b  # tokens x r
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad_down @ a
+            grad_x.addmm_(grad, base)
+            grad_x = grad_x.reshape(ctx.x_shape)
+        grad_a = (grad_down.t() @ rows).to(ctx.param_dtypes[0]) * ctx.scaling if ctx.needs_input_grad[3] else None
+        grad_b = (grad.t() @ down).to(ctx.param_dtypes[1]) if ctx.needs_input_grad[4] else None
+        return grad_x, None, None, grad_a, grad_b, None
+
+
+def _fusable(layer: Any) -> bool:
+    """Whether ``LoraLinearFunction`` computes exactly what peft's forward computes for this layer."""
+    from peft.tuners.lora.layer import Linear as LoraLinear
+
+    if type(layer) is not LoraLinear or not isinstance(layer.base_layer, torch.nn.Linear):
+        return False
+    if layer.fan_in_fan_out or layer.base_layer.weight.requires_grad or len(layer.active_adapters) != 1:
+        return False
+    name = layer.active_adapters[0]
+    return (name in layer.lora_A and isinstance(layer.lora_dropout[name], torch.nn.Identity)
+            and name not in getattr(layer, "lora_variant", {}) and not layer.use_dora.get(name, False)
+            and not getattr(layer, "lora_bias", {}).get(name, False))
+
+
+def _fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
+    if args or kwargs or self.merged or self.disable_adapters or name not in self.lora_A:
+        return type(self).forward(self, x, *args, **kwargs)  # peft's own path
+    base = self.base_layer
+    return LoraLinearFunction.apply(x, base.weight, base.bias, self.lora_A[name].weight,
+                                    self.lora_B[name].weight, self.scaling[name])
+
+
+def fuse_lora_layers(model: Any) -> int:
+    """Route every fusable LoRA layer of ``model`` through ``LoraLinearFunction``; returns how many."""
+    layers = [m for m in model.modules() if _fusable(m)]
+    for layer in layers:
+        layer.forward = types.MethodType(_fused_forward, layer)
+    return len(layers)
+
+
+def skip_input_casts(model: Any) -> int:
+    """Turn off peft's per-layer input cast (``cast_input_dtype_enabled``); returns the layers changed.
+    Only valid where the forward runs under autocast, which the trainer's bf16 mode guarantees."""
+    layers = [m for m in model.modules() if hasattr(m, "lora_A") and hasattr(m, "_cast_input_dtype")]
+    for layer in layers:
+        layer.cast_input_dtype_enabled = False
+    return len(layers)

@@ -1,0 +1,87 @@
+"""plugins/train/lora_speed.py: the fused LoRA layer computes what peft computes, forward and backward."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+
+def _tiny_lora_model(dropout: float = 0.0, use_dora: bool = False):
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2)
+    model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=4, lora_alpha=8, lora_dropout=dropout,
+                                                                 use_dora=use_dora, target_modules="all-linear",
+                                                                 task_type="CAUSAL_LM"))
+    for name, param in model.named_parameters():  # peft starts B at zero: make the low-rank term matter
+        if "lora_B" in name:
+            torch.nn.init.normal_(param, std=0.2)
+    return model
+
+
+def _loss_and_grads(model, ids, autocast: bool):
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        loss = model(input_ids=ids, labels=ids).loss
+    loss.backward()
+    return loss.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def _relative_errors(grads, reference):
+    return [((grads[n] - reference[n]).norm() / reference[n].norm()).item() for n in reference]
+
+
+def test_fused_layers_match_peft():
+    """In fp32 the fused layers give peft's loss and gradients to rounding; under bf16 autocast they are
+    as close to the fp32 reference as peft's own bf16 path is (a wrong term would be far off)."""
+    from ftflow_plugins.train.lora_speed import fuse_lora_layers
+
+    reference = _tiny_lora_model()
+    plain, fused = copy.deepcopy(reference), copy.deepcopy(reference)
+    assert fuse_lora_layers(fused) == 2 * 7  # q, k, v, o, gate, up, down per layer
+    ids = torch.randint(0, 64, (2, 12), generator=torch.Generator().manual_seed(1))
+    ref_loss, ref_grads = _loss_and_grads(reference, ids, autocast=False)
+    fused_loss, fused_grads = _loss_and_grads(fused, ids, autocast=False)
+    torch.testing.assert_close(fused_loss, ref_loss, rtol=1e-5, atol=1e-6)
+    assert fused_grads.keys() == ref_grads.keys() and len(ref_grads) == 2 * 2 * 7
+    for name, grad in ref_grads.items():
+        torch.testing.assert_close(fused_grads[name], grad, rtol=1e-4, atol=1e-6, msg=name)
+
+    for model in (plain, fused):
+        model.zero_grad()
+    plain_loss, plain_grads = _loss_and_grads(plain, ids, autocast=True)
+    fused_loss, fused_grads = _loss_and_grads(fused, ids, autocast=True)
+    assert all(g.dtype == torch.float32 for g in fused_grads.values())  # fp32 adapters get fp32 gradients
+    torch.testing.assert_close(fused_loss, plain_loss, rtol=1e-3, atol=1e-3)
+    peft_errors, fused_errors = _relative_errors(plain_grads, ref_grads), _relative_errors(fused_grads, ref_grads)
+    assert max(fused_errors) < 0.1
+    assert sum(fused_errors) < 1.5 * sum(peft_errors)
+
+
+def test_fused_layers_follow_merge_and_disable():
+    """Merged or disabled adapters take peft's own path, so generation and merging behave as before."""
+    from ftflow_plugins.train.lora_speed import fuse_lora_layers
+
+    model = _tiny_lora_model()
+    fuse_lora_layers(model)
+    ids = torch.randint(0, 64, (1, 8), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        tuned = model(input_ids=ids).logits
+        with model.disable_adapter():
+            base = model(input_ids=ids).logits
+        model.merge_adapter()
+        merged = model(input_ids=ids).logits
+    assert not torch.allclose(tuned, base)
+    torch.testing.assert_close(merged, tuned, rtol=1e-4, atol=1e-5)
+
+
+def test_layers_with_dropout_or_dora_keep_peft_forward():
+    from ftflow_plugins.train.lora_speed import fuse_lora_layers
+
+    assert fuse_lora_layers(_tiny_lora_model(dropout=0.1)) == 0
+    assert fuse_lora_layers(_tiny_lora_model(use_dora=True)) == 0
