@@ -35,7 +35,7 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             import torch
 
-            outputs = model(**inputs, use_cache=False, fused_lm_head=True)
+            outputs = model(**{**inputs, "use_cache": False}, fused_lm_head=True)
             num_tokens = outputs.label_mask.sum() if num_items_in_batch is None else num_items_in_batch
             loss = -outputs.log_probs.sum() / torch.as_tensor(num_tokens).clamp(min=1)
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:
