@@ -2,7 +2,8 @@
 
 Why: "tokens/s is low" is not actionable; which kernels take the GPU's time, and how much of the wall
 time the GPU is idle (data loading, host syncs, Python), is.  The record goes into the train artifact
-as ``profile.txt``: the busy share, then the top operators by GPU time.  Off by default: profiling
+as ``profile.txt``: the busy share, the top operators by GPU time, then by host time (where the
+Python and dispatch overhead that starves the GPU sits).  Off by default: profiling
 slows the steps it records.
 """
 
@@ -60,4 +61,8 @@ def write_report(profiler: Any, wall_seconds: float, steps: int, out: Path) -> N
     head = (f"{steps} steps in {wall_seconds:.3f} s: {wall_seconds * per_step:.1f} ms/step wall, "
             f"{device_us / 1e3 / steps:.1f} ms/step of GPU kernels ({device_us / 1e6 / wall_seconds:.0%} busy), "
             f"{host_us / 1e3 / steps:.1f} ms/step of host operator time\n\n")
-    out.write_text(head + averages.table(sort_by=sort, row_limit=ROWS, max_name_column_width=70))
+    tables = [averages.table(sort_by=sort, row_limit=ROWS, max_name_column_width=70)]
+    if device_us:
+        tables.append("By host time:\n" + averages.table(sort_by="self_cpu_time_total", row_limit=ROWS,
+                                                          max_name_column_width=70))
+    out.write_text(head + "\n\n".join(tables))
