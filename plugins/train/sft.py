@@ -103,7 +103,7 @@ class SftMethod(Provider):
             launcher = ctx.components.get("launcher")
             fsdp = launcher is not None and getattr(launcher.config, "strategy", "") == "fsdp"
             fused = cfg.fused_loss if cfg.fused_loss is not None else not (common_args["use_cpu"] or fsdp)
-            trainer_cls = lean_metrics_trainer(SFTTrainer, counter) if fused else plain_loss_trainer(SFTTrainer)
+            trainer_cls = lean_metrics_trainer(SFTTrainer, counter) if fused else plain_loss_trainer(SFTTrainer, counter)
             trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                   peft_config=peft_config)
             trainer.data_collator = counter.wrap(trainer.data_collator)  # trl would count the padding

@@ -7,7 +7,7 @@ host-device sync that drains the GPU's queue, so the backward and the next step 
 queue and the GPU waits on Python.  ``lean_metrics_trainer`` computes the same loss and keeps the metric
 sums on the device until a log step reads them (one sync per log, token-weighted over the interval
 instead of a mean of per-step means); the token count comes from ftflow's ``TokenCounter`` (host side,
-padding excluded).  Configurations it does not cover (label smoothing, a custom loss function, MoE aux
+padding excluded, stamped on each batch by the collator).  Configurations it does not cover (label smoothing, a custom loss function, MoE aux
 loss, DFT loss, sequence parallelism, evaluation) go to trl's own ``compute_loss``.
 """
 
@@ -31,6 +31,7 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
                     and not getattr(parallelism, "sp_enabled", False))
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            inputs = counter.take(inputs, model.training)
             if not self._lean_loss_applies(model, return_outputs):
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             import torch
@@ -57,12 +58,12 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
     return LeanMetricsSFTTrainer
 
 
-def plain_loss_trainer(base: type) -> type:
+def plain_loss_trainer(base: type, counter: TokenCounter) -> type:
     """An SFTTrainer whose loss is the model's own cross-entropy over full logits (fast on CPU)."""
 
     class PlainLossSFTTrainer(base):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            inputs = {**inputs, "use_cache": False}
+            inputs = {**counter.take(inputs, model.training), "use_cache": False}
             outputs = model(**inputs, num_items_in_batch=num_items_in_batch) if num_items_in_batch \
                 else model(**inputs)
             return (outputs.loss, outputs) if return_outputs else outputs.loss

@@ -1,5 +1,6 @@
 """GPU only (``pytest -m gpu`` on the device machine): ftflow's CUDA speed-ups — Liger kernels, fused
-AdamW, trl's chunked LM-head loss, flex_attention over static shapes, bf16 LoRA matmuls, torch.compile —
+AdamW, trl's chunked LM-head loss, flex_attention over static shapes, bf16 LoRA matmuls, fused LoRA
+layers, data-loader workers, torch.compile —
 leave the loss curve where the plain path (each of them off) puts it.
 
 Tolerance: bf16 kernels round differently, so the curves are compared step by step with a relative
@@ -18,7 +19,8 @@ pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(),
 REPO = Path(__file__).resolve().parents[3]
 TOLERANCE = 0.02
 PLAIN = ["method.liger=false", "method.optimizer=adamw_torch", "method.fused_loss=false", "method.attention=sdpa",
-         "method.static_shapes=false", "method.lora_autocast=false", "method.torch_compile=false"]
+         "method.static_shapes=false", "method.lora_autocast=false", "method.fused_lora=false",
+         "method.dataloader_workers=0", "method.torch_compile=false"]
 
 
 def loss_curve(home: Path, *overrides: str) -> list[float]:

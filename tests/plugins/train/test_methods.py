@@ -79,9 +79,12 @@ def test_grpo_with_reward_model_from_previous_run(home):
 
 def test_static_shapes_pad_batches_but_count_only_real_tokens(home):
     """method.static_shapes pads each packed batch to batch_size x max_length positions (one shape for
-    compiled kernels); the telemetry still counts the conversations' tokens, as without padding."""
+    compiled kernels); the telemetry still counts the conversations' tokens, as without padding, also when
+    data-loader workers collate the batches."""
     plain = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=4", "method.static_shapes=false")
-    static = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=4", "method.static_shapes=true")
+    # Collated in two worker processes (as on GPUs): each batch carries its count to the training step.
+    static = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=4", "method.static_shapes=true",
+                       "method.dataloader_workers=2")
     assert static["tokens_seen"] == plain["tokens_seen"] > 0
     assert static["loss_curve"][0][1] == pytest.approx(plain["loss_curve"][0][1], rel=1e-4)
 

@@ -38,6 +38,7 @@ def test_method_option_errors_are_named():
     assert "loss=kto needs method.batch_size >= 2" in text
     assert "method.loss: 'simpo' is not one of" in graph_error("method=dpo", "data=smoke_preference",
                                                                  "tokenize=none", "method.loss=simpo")
+    assert "method.dataloader_workers must be 0 or more, got -1" in graph_error("method.dataloader_workers=-1")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorboard") is not None, reason="tensorboard is installed")
