@@ -75,9 +75,11 @@ class TrainSettings:
     #: One autograd function per LoRA linear layer: the scale folded into A and the low-rank term added in
     #: the base GEMM's epilogue, no elementwise kernels (plugins/train/lora_speed.py).  None = on for bf16 on CUDA.
     fused_lora: bool | None = None
-    #: Processes that collate batches ahead of the GPU; None = 2 on CUDA (collating 16k packed tokens in
-    #: Python takes milliseconds the GPU would wait), 0 on CPU (in the training process).
-    dataloader_workers: int | None = None
+    #: Processes that collate batches ahead of the training loop; 0 = in the training process.  Measured on
+    #: the H200 (bench/RESULTS.md): 2 workers were slower for packed LoRA (74.3k vs 75.9k tokens/s) — the
+    #: loop is bound by Python on the host, and the workers' pin-memory thread competes with it for the GIL.
+    #: Worth it for collators that do real work per batch.
+    dataloader_workers: int = 0
     #: ``[FIRST, LAST]``: profile those optimizer steps into the artifact's ``profile.txt`` (plugins/train/profile.py).
     profile_steps: list[int] | None = None
 
@@ -94,7 +96,7 @@ def settings_problems(cfg: TrainSettings) -> list[str]:
     if cfg.profile_steps is not None and (len(cfg.profile_steps) != 2 or not 0 < cfg.profile_steps[0]
                                           <= cfg.profile_steps[1]):
         problems.append(f"method.profile_steps must be [FIRST, LAST] with 0 < FIRST <= LAST, got {cfg.profile_steps}")
-    if cfg.dataloader_workers is not None and cfg.dataloader_workers < 0:
+    if cfg.dataloader_workers < 0:
         problems.append(f"method.dataloader_workers must be 0 or more, got {cfg.dataloader_workers}")
     if cfg.save_steps <= 0:
         problems.append(f"method.save_steps must be positive, got {cfg.save_steps}")
@@ -137,18 +139,14 @@ def common_args(ctx: StageContext, cfg: TrainSettings, backend: Any) -> dict[str
         weight_decay=cfg.weight_decay, logging_steps=cfg.logging_steps, save_strategy="steps",
         save_steps=cfg.save_steps, save_total_limit=2, report_to=list(cfg.report_to), seed=ctx.seed,
         data_seed=ctx.seed, full_determinism=deterministic(cfg, backend.device()),
-        use_cpu=backend.device() == "cpu", bf16=backend.use_bf16(), dataloader_num_workers=loader_workers(cfg, backend.device()),
-        dataloader_persistent_workers=loader_workers(cfg, backend.device()) > 0,
+        use_cpu=backend.device() == "cpu", bf16=backend.use_bf16(), dataloader_num_workers=cfg.dataloader_workers,
+        dataloader_persistent_workers=cfg.dataloader_workers > 0,
         disable_tqdm=not sys.stderr.isatty(), **speed_args(cfg, backend.device()),
     )
     launcher = ctx.components.get("launcher")
     if launcher is not None:
         args.update(launcher.provider.training_args(launcher.config))
     return args
-
-
-def loader_workers(cfg: TrainSettings, device: str) -> int:
-    return cfg.dataloader_workers if cfg.dataloader_workers is not None else (2 if device == "cuda" else 0)
 
 
 def speed_args(cfg: TrainSettings, device: str) -> dict[str, Any]:
@@ -188,9 +186,9 @@ class TokenCounter:
 
     trl counts the positions it feeds, padding included; with static shapes (packed rows padded to one
     fixed size for the compiled kernels) that overstates throughput, so methods that pad count here.
-    The collator (in a data-loader worker on GPUs) stamps each batch with its examples' token count
-    under ``KEY``; the trainer's ``compute_loss`` takes it off with ``take`` before the forward, so
-    only batches that were trained on count (not the ones the loader has prefetched).  Under DDP each
+    The collator (in the training process, or a worker with ``method.dataloader_workers``) stamps each
+    batch with its examples' token count under ``KEY``; the trainer's ``compute_loss`` takes it off
+    with ``take`` before the forward, so only batches that were trained on count (not the ones the loader has prefetched).  Under DDP each
     rank counts its own batches; ``processes`` scales that to all ranks (equal packed batches).
     """
 
