@@ -66,6 +66,11 @@ def plain_loss_trainer(base: type, counter: TokenCounter) -> type:
             inputs = {**counter.take(inputs, model.training), "use_cache": False}
             outputs = model(**inputs, num_items_in_batch=num_items_in_batch) if num_items_in_batch \
                 else model(**inputs)
-            return (outputs.loss, outputs) if return_outputs else outputs.loss
+            loss = outputs.loss
+            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+                # As Trainer.compute_loss: the loss is divided by every rank's tokens and DDP/FSDP average
+                # the gradients, so scale back by the ranks (without it, loss and gradients are 1/ranks).
+                loss = loss * (self.accelerator.num_processes // self.get_tp_size())
+            return (loss, outputs) if return_outputs else loss
 
     return PlainLossSFTTrainer

@@ -116,3 +116,16 @@ def test_lean_fused_loss_matches_the_plain_loss_and_logs_metrics(home):
     assert len(logged) == 3
     assert all(0.0 <= h["mean_token_accuracy"] <= 1.0 and h["entropy"] > 0 for h in logged)
     assert logged[-1]["num_tokens"] == lean["tokens_seen"]
+
+
+def test_two_process_ddp_logs_the_same_loss_with_either_sft_head(home):
+    """Under torchrun (2 CPU processes, gloo) each rank divides its loss by all ranks' tokens and DDP
+    averages the gradients, so both loss paths scale back by the ranks; the plain head once logged (and
+    trained on) half the loss.  Also runs the lean metrics' gather and fused LoRA layers under DDP."""
+    ddp = ["method=sft", "adapter=lora", "launcher=torchrun", "launcher.nproc_per_node=2", "method.max_steps=2"]
+    plain = run_smoke(home, *ddp, "method.fused_loss=false", timeout=600)
+    lean = run_smoke(home, *ddp, "method.fused_loss=true", "method.fused_lora=true", timeout=600)
+    for (_, lean_loss), (_, plain_loss) in zip(lean["loss_curve"], plain["loss_curve"], strict=True):
+        assert lean_loss == pytest.approx(plain_loss, rel=1e-3)
+    single = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=1")
+    assert lean["loss_curve"][0][1] == pytest.approx(single["loss_curve"][0][1], rel=0.05)
