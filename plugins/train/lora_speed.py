@@ -9,9 +9,11 @@ Python dispatch.  ``LoraLinearFunction`` keeps the GEMMs and drops the rest: the
 beta 1), in both directions.  The numerics are peft's under bf16 autocast: the same GEMMs in bf16 with
 fp32 accumulation, fp32 gradients for the fp32 adapter weights.
 
-It replaces ``forward`` on individual layers only where that is exact (plain ``nn.Linear`` base, one
-active adapter, dropout 0, no DoRA or other variant, no LoRA bias); every other layer, and every layer
-while adapters are merged or disabled, keeps peft's forward.  Saved adapters are unchanged.
+It replaces ``forward`` on individual layers only where that is exact (a plain ``nn.Linear`` base whose
+weight and bias are frozen, one active adapter with dropout 0, no DoRA or other variant, no LoRA bias,
+and bf16 autocast or inputs in the adapters' dtype); every other layer or adapter, and every layer while
+adapters are merged or disabled, keeps peft's forward.  Off by default under torchrun (measured on one
+GPU; FSDP wrappings that shard the LoRA modules separately would need their own hooks).  Saved adapters are unchanged.
 """
 
 from __future__ import annotations
@@ -60,23 +62,29 @@ class LoraLinearFunction(torch.autograd.Function):
         return grad_x, None, None, grad_a, grad_b, None
 
 
-def _fusable(layer: Any) -> bool:
-    """Whether ``LoraLinearFunction`` computes exactly what peft's forward computes for this layer."""
+def _exact_adapters(layer: Any) -> set[str]:
+    """The adapters of ``layer`` for which ``LoraLinearFunction`` computes exactly what peft's forward does
+    (empty when the layer itself does not qualify)."""
     from peft.tuners.lora.layer import Linear as LoraLinear
 
-    if type(layer) is not LoraLinear or not isinstance(layer.base_layer, torch.nn.Linear):
-        return False
-    if layer.fan_in_fan_out or layer.base_layer.weight.requires_grad or len(layer.active_adapters) != 1:
-        return False
-    name = layer.active_adapters[0]
-    return (name in layer.lora_A and isinstance(layer.lora_dropout[name], torch.nn.Identity)
+    base = getattr(layer, "base_layer", None)
+    if type(layer) is not LoraLinear or type(base) is not torch.nn.Linear or layer.fan_in_fan_out:
+        return set()
+    if not base.weight.is_floating_point() or base.weight.requires_grad:
+        return set()
+    if base.bias is not None and base.bias.requires_grad:  # adapter.bias=all/lora_only trains it
+        return set()
+    return {name for name in layer.lora_A
+            if isinstance(layer.lora_dropout[name], torch.nn.Identity)
             and name not in getattr(layer, "lora_variant", {}) and not layer.use_dora.get(name, False)
-            and not getattr(layer, "lora_bias", {}).get(name, False))
+            and not getattr(layer, "lora_bias", {}).get(name, False)}
 
 
 def _fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
-    if args or kwargs or self.merged or self.disable_adapters or name not in self.lora_A:
+    # Outside autocast peft runs the LoRA branch in the adapters' dtype (fp32): fuse only when x has it.
+    if (args or kwargs or name not in self._ftflow_exact_adapters or self.merged or self.disable_adapters
+            or not (torch.is_autocast_enabled(x.device.type) or x.dtype == self.lora_A[name].weight.dtype)):
         return type(self).forward(self, x, *args, **kwargs)  # peft's own path
     base = self.base_layer
     return LoraLinearFunction.apply(x, base.weight, base.bias, self.lora_A[name].weight,
@@ -85,8 +93,10 @@ def _fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> tor
 
 def fuse_lora_layers(model: Any) -> int:
     """Route every fusable LoRA layer of ``model`` through ``LoraLinearFunction``; returns how many."""
-    layers = [m for m in model.modules() if _fusable(m)]
-    for layer in layers:
+    layers = [(m, _exact_adapters(m)) for m in model.modules()]
+    layers = [(layer, exact) for layer, exact in layers if exact]
+    for layer, exact in layers:
+        layer._ftflow_exact_adapters = exact  # checked on every call: adapters can be switched later
         layer.forward = types.MethodType(_fused_forward, layer)
     return len(layers)
 

@@ -64,7 +64,7 @@ def plain_loss_trainer(base: type, counter: TokenCounter) -> type:
     class PlainLossSFTTrainer(base):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             inputs = {**counter.take(inputs, model.training), "use_cache": False}
-            outputs = model(**inputs, num_items_in_batch=num_items_in_batch) if num_items_in_batch \
+            outputs = model(**inputs, num_items_in_batch=num_items_in_batch) if num_items_in_batch is not None \
                 else model(**inputs)
             loss = outputs.loss
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:

@@ -9,14 +9,14 @@ import pytest
 torch = pytest.importorskip("torch")
 
 
-def _tiny_lora_model(dropout: float = 0.0, use_dora: bool = False):
+def _tiny_lora_model(dropout: float = 0.0, use_dora: bool = False, bias: str = "none", attention_bias: bool = False):
     from peft import LoraConfig, get_peft_model
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2)
-    model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=4, lora_alpha=8, lora_dropout=dropout,
+                         num_attention_heads=4, num_key_value_heads=2, attention_bias=attention_bias)
+    model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=4, lora_alpha=8, lora_dropout=dropout, bias=bias,
                                                                  use_dora=use_dora, target_modules="all-linear",
                                                                  task_type="CAUSAL_LM"))
     for name, param in model.named_parameters():  # peft starts B at zero: make the low-rank term matter
@@ -80,8 +80,35 @@ def test_fused_layers_follow_merge_and_disable():
     torch.testing.assert_close(merged, tuned, rtol=1e-4, atol=1e-5)
 
 
-def test_layers_with_dropout_or_dora_keep_peft_forward():
+def test_layers_with_dropout_dora_or_trained_bias_keep_peft_forward():
     from ftflow_plugins.train.lora_speed import fuse_lora_layers
 
     assert fuse_lora_layers(_tiny_lora_model(dropout=0.1)) == 0
     assert fuse_lora_layers(_tiny_lora_model(use_dora=True)) == 0
+    # adapter.bias=all trains the base layers' biases: q/k/v/o have one here, the MLP layers do not
+    assert fuse_lora_layers(_tiny_lora_model(bias="all", attention_bias=True)) == 2 * 3
+    assert fuse_lora_layers(_tiny_lora_model(attention_bias=True)) == 2 * 7  # frozen biases are added
+
+
+def test_an_adapter_switched_in_later_is_checked_on_each_call():
+    """A second adapter with dropout, made active after fusing, runs through peft's forward."""
+    from peft import LoraConfig
+
+    from ftflow_plugins.train.lora_speed import LoraLinearFunction, fuse_lora_layers
+
+    model = _tiny_lora_model()
+    fuse_lora_layers(model)
+    model.add_adapter("noisy", LoraConfig(r=4, lora_dropout=0.5, target_modules="all-linear",
+                                          task_type="CAUSAL_LM"))
+    calls = []
+    original = LoraLinearFunction.apply
+    LoraLinearFunction.apply = lambda *args: calls.append(1) or original(*args)
+    try:
+        ids = torch.randint(0, 64, (1, 8))
+        model(input_ids=ids)
+        fused_calls = len(calls)
+        model.set_adapter("noisy")
+        model(input_ids=ids)
+    finally:
+        LoraLinearFunction.apply = original
+    assert fused_calls == 2 * 7 and len(calls) == fused_calls
