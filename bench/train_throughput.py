@@ -120,13 +120,18 @@ def ftflow_path(adapter: str, steps: int, seq: int, home: Path, extra: list[str]
         return {"path": "ftflow", "adapter": adapter, "error": (proc.stdout + proc.stderr)[-2000:]}
     shown = subprocess.run([sys.executable, "-m", "ftflow", "show", "last", "--json"], cwd=home, env=env,
                            capture_output=True, text=True, check=True)
-    train = json.loads(shown.stdout)["stage_metadata"]["train"]
+    record = json.loads(shown.stdout)
+    train = record["stage_metadata"]["train"]
     curve = train["loss_curve"]
+    artifact = next((Path(st["artifact"]) for st in record["stages"] if st["name"] == "train"), None)
+    profile = artifact / "profile.txt" if artifact else None
     batch = next((int(item.split("=")[1]) for item in extra if item.startswith("method.batch_size=")), BATCH[adapter])
     return {"path": "ftflow", "adapter": adapter, "batch": batch, "seq": seq, "steps": train["steps"],
             "overrides": extra, "tokens_per_second": train.get("steady_tokens_per_second"),
             "peak_memory_gb": train["peak_memory_gb"], "parameters": train["parameters"],
-            "first_loss": curve[0][1], "final_loss": curve[-1][1], "run_seconds": round(wall, 1)}
+            "first_loss": curve[0][1], "final_loss": curve[-1][1], "run_seconds": round(wall, 1),
+            # method.profile_steps: the profiler's table travels with the figures (the workspace may not)
+            **({"profile": profile.read_text()} if profile and profile.exists() else {})}
 
 
 def run_baseline_process(adapter: str, steps: int, seq: int) -> dict:
@@ -178,23 +183,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     adapters = args.adapters.split(",")
     rows: list[dict] = []
+
+    def record(row: dict) -> None:
+        """Print the row and rewrite --json, so a run cut short by a time limit keeps what it measured."""
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if k != "profile"}), flush=True)
+        if args.json:
+            args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "versions": versions(),
+                                             "rows": rows}, indent=2))
+
     with tempfile.TemporaryDirectory() as temporary:
         home = args.home or temporary
         Path(home).mkdir(parents=True, exist_ok=True)
         for adapter in adapters:
             if adapter != "qlora" and not args.skip_baseline:
-                rows.append(run_baseline_process(adapter, args.steps, args.seq))
-                print(json.dumps(rows[-1]), flush=True)
-            rows.append(ftflow_path(adapter, args.steps, args.seq, Path(home), args.ftflow_extra.split()))
-            print(json.dumps(rows[-1]), flush=True)
+                record(run_baseline_process(adapter, args.steps, args.seq))
+            record(ftflow_path(adapter, args.steps, args.seq, Path(home), args.ftflow_extra.split()))
         for extra in args.also:
             adapter, _, overrides = extra.partition(":")
-            rows.append(ftflow_path(adapter, args.steps, args.seq, Path(home), overrides.split()))
-            print(json.dumps(rows[-1]), flush=True)
+            record(ftflow_path(adapter, args.steps, args.seq, Path(home), overrides.split()))
     print(table(rows))
-    if args.json:
-        args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "versions": versions(), "rows": rows},
-                                        indent=2))
+    for row in rows:
+        if "profile" in row:
+            print(f"\nprofile [{' '.join(row['overrides'])}]:\n{row['profile']}")
     return 0
 
 

@@ -58,8 +58,9 @@ def write_report(profiler: Any, wall_seconds: float, steps: int, out: Path) -> N
     host_us = sum(e.self_cpu_time_total for e in averages)
     sort = "self_cuda_time_total" if device_us else "self_cpu_time_total"
     per_step = 1000 / steps
-    head = (f"{steps} steps in {wall_seconds:.3f} s: {wall_seconds * per_step:.1f} ms/step wall, "
-            f"{device_us / 1e3 / steps:.1f} ms/step of GPU kernels ({device_us / 1e6 / wall_seconds:.0%} busy), "
+    gpu = (f"{device_us / 1e3 / steps:.1f} ms/step of GPU kernels ({device_us / 1e6 / wall_seconds:.0%} busy), "
+           if device_us else "")
+    head = (f"{steps} steps in {wall_seconds:.3f} s: {wall_seconds * per_step:.1f} ms/step wall, {gpu}"
             f"{host_us / 1e3 / steps:.1f} ms/step of host operator time\n\n")
     tables = [averages.table(sort_by=sort, row_limit=ROWS, max_name_column_width=70)]
     if device_us:
