@@ -189,8 +189,9 @@ class TokenCounter:
     fixed size for the compiled kernels) that overstates throughput, so methods that pad count here.
     The collator (in the training process, or a worker with ``method.dataloader_workers``) stamps each
     batch with its examples' token count under ``KEY``; the trainer's ``compute_loss`` takes it off
-    with ``take`` before the forward, so only batches that were trained on count (not the ones the loader has prefetched).  Under DDP each
-    rank counts its own batches; ``processes`` scales that to all ranks (equal packed batches).
+    with ``take`` before the forward, so only batches that were trained on count (not the ones the
+    loader has prefetched).  Under DDP each rank counts its own batches; ``processes`` scales that to
+    all ranks (equal packed batches).
     """
 
     KEY = "ftflow_real_tokens"

@@ -13,7 +13,8 @@ It replaces ``forward`` on individual layers only where that is exact (a plain `
 weight and bias are frozen, one active adapter with dropout 0, no DoRA or other variant, no LoRA bias,
 and bf16 autocast or inputs in the adapters' dtype); every other layer or adapter, and every layer while
 adapters are merged or disabled, keeps peft's forward.  Off by default under torchrun (measured on one
-GPU; FSDP wrappings that shard the LoRA modules separately would need their own hooks).  Saved adapters are unchanged.
+GPU; FSDP wrappings that shard the LoRA modules separately would need their own hooks).  Saved adapters
+are unchanged.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ class LoraLinearFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
                 lora_a: torch.Tensor, lora_b: torch.Tensor, scaling: float) -> torch.Tensor:
-        dtype = torch.get_autocast_dtype("cuda" if x.is_cuda else "cpu") \
-            if torch.is_autocast_enabled(x.device.type) else x.dtype
+        device = x.device.type
+        dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else x.dtype
         rows = x.reshape(-1, x.shape[-1]).to(dtype)
         base = weight.to(dtype)
         a = (lora_a * scaling).to(dtype)  # r x in: folding the scale here costs nothing

@@ -7,8 +7,9 @@ host-device sync that drains the GPU's queue, so the backward and the next step 
 queue and the GPU waits on Python.  ``lean_metrics_trainer`` computes the same loss and keeps the metric
 sums on the device until a log step reads them (one sync per log, token-weighted over the interval
 instead of a mean of per-step means); the token count comes from ftflow's ``TokenCounter`` (host side,
-padding excluded, stamped on each batch by the collator).  Configurations it does not cover (label smoothing, a custom loss function, MoE aux
-loss, DFT loss, sequence parallelism, evaluation) go to trl's own ``compute_loss``.
+padding excluded, stamped on each batch by the collator).  Configurations it does not cover (label
+smoothing, a custom loss function, MoE aux loss, DFT loss, sequence parallelism, evaluation) go to
+trl's own ``compute_loss``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from ftflow_plugins.train.common import TokenCounter
+
+
+def rank_scaled(trainer: Any, loss: Any, num_items_in_batch: Any) -> Any:
+    """As ``Trainer.compute_loss``: each rank divides by every rank's tokens and DDP/FSDP average the
+    gradients, so scale back by the ranks (without it, loss and gradients are 1/ranks)."""
+    if trainer.args.average_tokens_across_devices and num_items_in_batch is not None:
+        return loss * (trainer.accelerator.num_processes // trainer.get_tp_size())
+    return loss
 
 
 def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
@@ -38,9 +47,8 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
 
             outputs = model(**{**inputs, "use_cache": False}, fused_lm_head=True)
             num_tokens = outputs.label_mask.sum() if num_items_in_batch is None else num_items_in_batch
-            loss = -outputs.log_probs.sum() / torch.as_tensor(num_tokens).clamp(min=1)
-            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
-                loss = loss * (self.accelerator.num_processes // self.get_tp_size())  # as trl: DDP averages
+            loss = rank_scaled(self, -outputs.log_probs.sum() / torch.as_tensor(num_tokens).clamp(min=1),
+                               num_items_in_batch)
             sums = torch.stack([outputs.label_mask.sum().float(), outputs.entropy.detach().sum().float(),
                                 outputs.is_top1.sum().float()])
             self._metric_sums = sums if self._metric_sums is None else self._metric_sums + sums
@@ -66,11 +74,7 @@ def plain_loss_trainer(base: type, counter: TokenCounter) -> type:
             inputs = {**counter.take(inputs, model.training), "use_cache": False}
             outputs = model(**inputs, num_items_in_batch=num_items_in_batch) if num_items_in_batch is not None \
                 else model(**inputs)
-            loss = outputs.loss
-            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
-                # As Trainer.compute_loss: the loss is divided by every rank's tokens and DDP/FSDP average
-                # the gradients, so scale back by the ranks (without it, loss and gradients are 1/ranks).
-                loss = loss * (self.accelerator.num_processes // self.get_tp_size())
+            loss = rank_scaled(self, outputs.loss, num_items_in_batch)
             return (loss, outputs) if return_outputs else loss
 
     return PlainLossSFTTrainer
