@@ -10,8 +10,12 @@ heads, vocab 128256, tied embeddings), bf16, SDPA attention.
   ``full``), ``transformers.Trainer`` with bf16, batch 8 (full: 4) x ``--seq`` random tokens, the model's
   own cross-entropy — what a user writes from the transformers/peft docs.
 * ftflow: ``ftflow run recipe=wallet_support model=random-1b backend=cuda`` with the same adapter, batch
-  and sequence length, on wallet_support's chats packed padding-free into ``--seq``-token sequences, with
-  ftflow's CUDA defaults (trl's chunked LM-head loss, Liger kernels when installed, fused AdamW).
+  and sequence length, chats packed padding-free into ``--seq``-token sequences, with ftflow's CUDA
+  defaults (trl's chunked LM-head loss, Liger kernels when installed, fused AdamW).  ``--data wallet``:
+  wallet_support's own 571 chats (107k tokens: an epoch is 7 steps of batch 8, and its last batch is
+  5/8 full, so 6.5% of the positions are padding — a small-data effect, not the trainer's);
+  ``--data synthetic`` (default): 6,000 generated chats with the same shape (system, user, assistant;
+  ~190 tokens each), so that the measured steps are all full batches, like the baseline's.
 
 Figures are steady-state: tokens/s over the steps after the first 3 (load, autotuning and compilation
 excluded); peak memory is ``torch.cuda.max_memory_allocated``.  MFU = tokens/s x F x N / 989e12 (H200
@@ -104,12 +108,39 @@ def versions() -> dict:
     return out
 
 
-def ftflow_path(adapter: str, steps: int, seq: int, home: Path, extra: list[str]) -> dict:
+WORD_TEXT = ("wallet seed phrase account balance transfer network fee gas token swap bridge address confirm "
+         "pending failed restore backup device ledger signature approve contract chain support please check "
+         "your the a to and of in is it you we can not will this that with for on be have from")
+WORDS = WORD_TEXT.split()
+
+
+def synthetic_chats(path: Path, count: int = 6000, seed: int = 0) -> Path:
+    """``count`` distinct chats shaped like wallet_support's (system, user, assistant), written once."""
+    import random
+
+    if path.exists():
+        return path
+    rng = random.Random(seed)
+
+    def text(low: int, high: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high))).capitalize() + "."
+
+    with path.open("w") as out:
+        for index in range(count):
+            messages = [{"role": "system", "content": "You are a wallet support agent."},
+                        {"role": "user", "content": text(15, 60)}, {"role": "assistant", "content": text(40, 150)}]
+            out.write(json.dumps({"id": f"bench-{index}", "messages": messages}) + "\n")
+    return path
+
+
+def ftflow_path(adapter: str, steps: int, seq: int, home: Path, extra: list[str], data: str = "synthetic") -> dict:
     """``ftflow run`` as a user runs it; the figures come from the run's manifest."""
     env = {**os.environ, "FTFLOW_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     overrides = ["recipe=wallet_support", "model=random-1b", f"+model.tokenizer_dir={REPO}/.whl/smollm2-tokenizer",
                  "backend=cuda", "rag=none", "eval=none", "export=none", f"adapter={adapter}", f"data.max_length={seq}",
                  f"method.batch_size={BATCH[adapter]}", f"method.max_steps={steps}", "method.save_steps=100000"]
+    if data == "synthetic":
+        overrides += [f"data.train={synthetic_chats(home / 'bench_chats.jsonl')}", "data.label_field=null"]
     given = {item.split("=", 1)[0] for item in extra}
     overrides = [item for item in overrides if item.split("=", 1)[0] not in given] + extra  # extra wins
     started = time.perf_counter()
@@ -126,7 +157,7 @@ def ftflow_path(adapter: str, steps: int, seq: int, home: Path, extra: list[str]
     artifact = next((Path(st["artifact"]) for st in record["stages"] if st["name"] == "train"), None)
     profile = artifact / "profile.txt" if artifact else None
     batch = next((int(item.split("=")[1]) for item in extra if item.startswith("method.batch_size=")), BATCH[adapter])
-    return {"path": "ftflow", "adapter": adapter, "batch": batch, "seq": seq, "steps": train["steps"],
+    return {"path": "ftflow", "adapter": adapter, "batch": batch, "seq": seq, "steps": train["steps"], "data": data,
             "overrides": extra, "tokens_per_second": train.get("steady_tokens_per_second"),
             "peak_memory_gb": train["peak_memory_gb"], "parameters": train["parameters"],
             "first_loss": curve[0][1], "final_loss": curve[-1][1], "run_seconds": round(wall, 1),
@@ -175,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ftflow-extra", default="", help="extra overrides for the ftflow runs, space-separated")
     parser.add_argument("--also", action="append", default=[], metavar="ADAPTER:OVERRIDES",
                         help="one more ftflow run, e.g. 'lora:method.attention=flex_attention' (repeatable)")
+    parser.add_argument("--data", choices=("synthetic", "wallet"), default="synthetic",
+                        help="the ftflow runs' chats (module docstring)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--home", type=Path, help="keep the ftflow workspace here (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -198,10 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         for adapter in adapters:
             if adapter != "qlora" and not args.skip_baseline:
                 record(run_baseline_process(adapter, args.steps, args.seq))
-            record(ftflow_path(adapter, args.steps, args.seq, Path(home), args.ftflow_extra.split()))
+            record(ftflow_path(adapter, args.steps, args.seq, Path(home), args.ftflow_extra.split(), args.data))
         for extra in args.also:
             adapter, _, overrides = extra.partition(":")
-            record(ftflow_path(adapter, args.steps, args.seq, Path(home), overrides.split()))
+            record(ftflow_path(adapter, args.steps, args.seq, Path(home), overrides.split(), args.data))
     print(table(rows))
     for row in rows:
         if "profile" in row:

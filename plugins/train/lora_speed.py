@@ -30,13 +30,13 @@ class LoraLinearFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
-                lora_a: torch.Tensor, lora_b: torch.Tensor, scaling: float) -> torch.Tensor:
-        device = x.device.type
-        dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else x.dtype
+                lora_a: torch.Tensor, lora_b: torch.Tensor, scaling: float,
+                a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """``a`` = ``scaling * lora_a`` and ``b`` = ``lora_b`` in the compute dtype (``low_rank_weights``);
+        the fp32 ``lora_a``/``lora_b`` are passed for their gradients only."""
+        dtype = a.dtype
         rows = x.reshape(-1, x.shape[-1]).to(dtype)
         base = weight.to(dtype)
-        a = (lora_a * scaling).to(dtype)  # r x in: folding the scale here costs nothing
-        b = lora_b.to(dtype)
         down = rows @ a.t()  # tokens x r
         out = down @ b.t()
         if bias is not None:
@@ -60,7 +60,43 @@ class LoraLinearFunction(torch.autograd.Function):
             grad_x = grad_x.reshape(ctx.x_shape)
         grad_a = (grad_down.t() @ rows).to(ctx.param_dtypes[0]) * ctx.scaling if ctx.needs_input_grad[3] else None
         grad_b = (grad.t() @ down).to(ctx.param_dtypes[1]) if ctx.needs_input_grad[4] else None
-        return grad_x, None, None, grad_a, grad_b, None
+        return grad_x, None, None, grad_a, grad_b, None, None, None
+
+
+class _OptimizerSteps:
+    """Counts optimizer steps in this process.  Fused and foreach optimizers update parameters in place
+    without bumping their version counters, so the counter is what tells a cached cast it is stale."""
+
+    count = 0
+    hook: Any = None
+
+    @classmethod
+    def start(cls) -> None:
+        if cls.hook is None:  # once per process, when the first model is fused (not at import)
+            from torch.optim.optimizer import register_optimizer_step_post_hook
+
+            cls.hook = register_optimizer_step_post_hook(cls._stepped)
+
+    @classmethod
+    def _stepped(cls, *_: Any) -> None:
+        cls.count += 1
+
+
+def low_rank_weights(layer: Any, name: str, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """Adapter ``name``'s ``scaling * A`` and ``B`` in ``dtype``, cast once per optimizer step instead of on
+    every call (a scale and two casts: 336 small kernels and their dispatch a step for 16 layers x 7
+    projections).  Stale after any optimizer step, or any other in-place change (``load_state_dict``
+    bumps the version counters), or new storage."""
+    lora_a, lora_b = layer.lora_A[name].weight, layer.lora_B[name].weight
+    scaling = layer.scaling[name]
+    key = (name, dtype, scaling, _OptimizerSteps.count, lora_a._version, lora_b._version, lora_a.data_ptr(),
+           lora_b.data_ptr())
+    cached = layer.__dict__.get("_ftflow_low_rank")
+    if cached is None or cached[0] != key:
+        with torch.no_grad():
+            cached = (key, (lora_a * scaling).to(dtype), lora_b.to(dtype, copy=True))
+        layer.__dict__["_ftflow_low_rank"] = cached  # a plain attribute: not a buffer, never saved
+    return cached[1], cached[2]
 
 
 def _exact_adapters(layer: Any) -> set[str]:
@@ -88,14 +124,18 @@ def _fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> tor
             or not (torch.is_autocast_enabled(x.device.type) or x.dtype == self.lora_A[name].weight.dtype)):
         return type(self).forward(self, x, *args, **kwargs)  # peft's own path
     base = self.base_layer
+    device = x.device.type
+    dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else x.dtype
+    a, b = low_rank_weights(self, name, dtype)
     return LoraLinearFunction.apply(x, base.weight, base.bias, self.lora_A[name].weight,
-                                    self.lora_B[name].weight, self.scaling[name])
+                                    self.lora_B[name].weight, self.scaling[name], a, b)
 
 
 def fuse_lora_layers(model: Any) -> int:
     """Route every fusable LoRA layer of ``model`` through ``LoraLinearFunction``; returns how many."""
     layers = [(m, _exact_adapters(m)) for m in model.modules()]
     layers = [(layer, exact) for layer, exact in layers if exact]
+    _OptimizerSteps.start()
     for layer, exact in layers:
         layer._ftflow_exact_adapters = exact  # checked on every call: adapters can be switched later
         layer.forward = types.MethodType(_fused_forward, layer)

@@ -28,7 +28,8 @@ def loss_curve(home: Path, *overrides: str) -> list[float]:
     extra = [f"+model.tokenizer_dir={tokenizer}"] if tokenizer.exists() else []
     run = ftflow(home, "run", "recipe=wallet_support", "model=random-0.5b", *extra, "backend=cuda", "rag=none",
                  "eval=none", "export=none", "method.max_steps=20", "method.batch_size=4",
-                 "method.learning_rate=2e-4", "method.save_steps=1000", *overrides, timeout=900)
+                 "method.learning_rate=2e-4", "method.save_steps=1000", "method.logging_steps=1", *overrides,
+                 timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return [loss for _, loss in train_metadata(home)["loss_curve"]]
 
