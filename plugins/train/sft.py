@@ -23,7 +23,7 @@ from ftflow_plugins.train.common import (
     train_with,
 )
 from ftflow_plugins.train.mix import MixConfig, mix_problems, mixed_dataset
-from ftflow_plugins.train.sft_loss import lean_metrics_trainer, plain_loss_trainer
+from ftflow_plugins.train.sft_loss import label_positions, lean_metrics_trainer, plain_loss_trainer
 
 
 @dataclasses.dataclass
@@ -107,6 +107,8 @@ class SftMethod(Provider):
             trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                   peft_config=peft_config)
             trainer.data_collator = counter.wrap(trainer.data_collator)  # trl would count the padding
+            if fused:
+                trainer.data_collator = label_positions(trainer.data_collator)
             return trainer
 
         tokens = sum(len(x) for x in train_ds["input_ids"])

@@ -10,6 +10,13 @@ instead of a mean of per-step means); the token count comes from ftflow's ``Toke
 padding excluded, stamped on each batch by the collator).  Configurations it does not cover (label
 smoothing, a custom loss function, MoE aux loss, DFT loss, sequence parallelism, evaluation) go to
 trl's own ``compute_loss``.
+
+trl also finds the labelled positions on the GPU (``hidden[labels != -100]``): a boolean index has a
+data-dependent size, so the forward syncs twice and the backward twice more (bench/RESULTS.md, the sync
+census of ``method.profile_steps``).  ``label_positions`` finds them on the host when the batch is
+collated, and in one process the lean loss runs the backbone and trl's chunked kernel on those rows itself
+(``index_select``: no sync either way).  Models whose head trl scales or caps, MoE models, and wrapped
+models (DDP, FSDP, compiled) keep trl's forward.
 """
 
 from __future__ import annotations
@@ -17,6 +24,26 @@ from __future__ import annotations
 from typing import Any
 
 from ftflow_plugins.train.common import TokenCounter
+
+LABEL_INDEX = "ftflow_label_index"  # flat positions (row * length + t) whose hidden state predicts a label
+LABEL_TARGETS = "ftflow_label_targets"  # the labels at those positions
+HEAD_SCALING = ("final_logit_softcapping", "logit_scale", "output_multiplier", "lm_head_multiplier", "logits_scaling")
+CHUNK_ROWS = 32768  # trl's chunk size for the log-prob kernel
+
+
+def label_positions(collate: Any) -> Any:
+    """``collate`` that also stamps each batch with its labelled positions, found on the host."""
+
+    def stamped(examples: list[dict[str, Any]]) -> Any:
+        batch = collate(examples)
+        labels = batch.get("labels")
+        if labels is not None and "shift_labels" not in batch:
+            row, position = (labels[:, 1:] != -100).nonzero(as_tuple=True)
+            batch[LABEL_INDEX] = row * labels.shape[1] + position  # hidden[row, position] predicts labels[row, position + 1]
+            batch[LABEL_TARGETS] = labels[row, position + 1]
+        return batch
+
+    return stamped
 
 
 def rank_scaled(trainer: Any, loss: Any, num_items_in_batch: Any) -> Any:
@@ -41,19 +68,51 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             inputs = counter.take(inputs, model.training)
+            index, targets = inputs.pop(LABEL_INDEX, None), inputs.pop(LABEL_TARGETS, None)
             if not self._lean_loss_applies(model, return_outputs):
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             import torch
 
-            outputs = model(**{**inputs, "use_cache": False}, fused_lm_head=True)
-            num_tokens = outputs.label_mask.sum() if num_items_in_batch is None else num_items_in_batch
-            loss = rank_scaled(self, -outputs.log_probs.sum() / torch.as_tensor(num_tokens).clamp(min=1),
-                               num_items_in_batch)
-            sums = torch.stack([outputs.label_mask.sum().float(), outputs.entropy.detach().sum().float(),
-                                outputs.is_top1.sum().float()])
+            head = self._own_head(model) if index is not None else None
+            if head is not None:
+                labelled, log_probs, entropy, is_top1 = self._score_rows(*head, inputs, index, targets)
+            else:
+                outputs = model(**{**inputs, "use_cache": False}, fused_lm_head=True)
+                labelled, log_probs, entropy, is_top1 = (outputs.label_mask.sum(), outputs.log_probs,
+                                                         outputs.entropy, outputs.is_top1)
+            num_tokens = labelled if num_items_in_batch is None else num_items_in_batch
+            loss = rank_scaled(self, -log_probs.sum() / torch.as_tensor(num_tokens).clamp(min=1), num_items_in_batch)
+            # an int from the host becomes a fill kernel's argument (a tensor copied from the host would sync)
+            labelled = labelled.float() if torch.is_tensor(labelled) else loss.new_full((), labelled, dtype=torch.float)
+            sums = torch.stack([labelled, entropy.detach().sum().float(), is_top1.sum().float()])
             self._metric_sums = sums if self._metric_sums is None else self._metric_sums + sums
             self._metrics["train"]["num_tokens"] = [counter.tokens]
             return loss
+
+        def _own_head(self, model: Any) -> tuple[Any, Any] | None:
+            """(backbone, LM head) when this process may run them directly, else None (trl's forward)."""
+            if self.accelerator.num_processes != 1 or self.accelerator.unwrap_model(model) is not model:
+                return None
+            causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+            config = causal_lm.config.get_text_config()
+            if any(getattr(config, name, None) is not None for name in HEAD_SCALING) \
+                    or getattr(config, "output_router_logits", False) or causal_lm.base_model is causal_lm:
+                return None
+            return causal_lm.base_model, causal_lm.get_output_embeddings()
+
+        def _score_rows(self, backbone: Any, head: Any, inputs: dict[str, Any], index: Any, targets: Any) -> tuple:
+            """(labelled tokens, log-probs, entropy, top-1 hits) at the host-found positions; the model's
+            forward would apply the trainer's autocast, so it is applied here."""
+            from trl.kernels import ChunkedLogProbFunction
+
+            with self.accelerator.autocast():
+                batch = {k: v for k, v in inputs.items() if k != "labels"}
+                hidden = backbone(**batch, use_cache=False).last_hidden_state
+                rows = hidden.reshape(-1, hidden.shape[-1]).index_select(0, index)
+                log_probs, entropy, _, _, is_top1 = ChunkedLogProbFunction.apply(
+                    rows, head.weight, head.bias, targets, 1.0, CHUNK_ROWS, None, 1.0,
+                    ("log_probs", "entropy", "is_top1"))
+            return index.numel(), log_probs, entropy, is_top1
 
         def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
             if self._metric_sums is not None:

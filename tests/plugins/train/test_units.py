@@ -164,3 +164,18 @@ def test_lora_inputs_stay_bf16_under_autocast():
     loss.backward()
     assert seen == [torch.bfloat16]
     assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in lora_weights)
+
+
+def test_label_positions_are_the_rows_trl_would_select_on_the_gpu():
+    """The host-found positions pick the same hidden rows and targets as trl's ``hidden[:, :-1][mask]``."""
+    import torch
+
+    from ftflow_plugins.train.sft_loss import LABEL_INDEX, LABEL_TARGETS, label_positions
+
+    labels = torch.tensor([[-100, 5, 6, -100, 7], [-100, -100, 8, 9, -100]])
+    batch = label_positions(lambda examples: {"labels": labels})([{}])
+    hidden = torch.arange(2 * 5 * 3, dtype=torch.float).reshape(2, 5, 3)
+    mask = labels[:, 1:] != -100
+    assert torch.equal(hidden.reshape(-1, 3).index_select(0, batch[LABEL_INDEX]), hidden[:, :-1][mask])
+    assert torch.equal(batch[LABEL_TARGETS], labels[:, 1:][mask])
+    assert LABEL_INDEX not in label_positions(lambda examples: {"labels": labels, "shift_labels": labels})([{}])
