@@ -15,10 +15,15 @@ heads, vocab 128256, tied embeddings), bf16, SDPA attention.
   wallet_support's own 571 chats (107k tokens: an epoch is 7 steps of batch 8, and its last batch is
   5/8 full, so 6.5% of the positions are padding — a small-data effect, not the trainer's);
   ``--data synthetic`` (default): 6,000 generated chats with the same shape (system, user, assistant;
-  ~190 tokens each), so that the measured steps are all full batches, like the baseline's.
+  ~160 tokens each), so that the measured steps are all full batches, like the baseline's.
 
-Figures are steady-state: tokens/s over the steps after the first 3 (load, autotuning and compilation
-excluded); peak memory is ``torch.cuda.max_memory_allocated``.  MFU = tokens/s x F x N / 989e12 (H200
+ftflow's loop is partly bound by the host's Python, so its figure moves with host load: the same code gave
+87.2k, 80.8k and 74.8k tokens/s while other runs used the host's second GPU (bench/RESULTS.md, fourth
+session).  Prefer one bench per host for figures to compare.
+
+Figures are steady-state: tokens/s from the first log after step 3 to the last (load, autotuning
+and compilation excluded; ftflow logs every 10 steps on CUDA, so use ``--steps`` 30 or more); peak
+memory is ``torch.cuda.max_memory_allocated``.  MFU = tokens/s x F x N / 989e12 (H200
 dense bf16), with N the parameter count (1.236e9) and F = 6 for full fine-tuning (forward 2N, backward
 4N), 4 for LoRA and QLoRA (no weight gradients for the frozen base: forward 2N + input-gradient 2N);
 attention FLOPs are not counted, so MFU is slightly understated at 2048 tokens.

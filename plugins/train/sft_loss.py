@@ -15,8 +15,8 @@ trl also finds the labelled positions on the GPU (``hidden[labels != -100]``): a
 data-dependent size, so the forward syncs twice and the backward twice more (bench/RESULTS.md, the sync
 census of ``method.profile_steps``).  ``label_positions`` finds them on the host when the batch is
 collated, and in one process the lean loss runs the backbone and trl's chunked kernel on those rows itself
-(``index_select``: no sync either way).  Models whose head trl scales or caps, MoE models, and wrapped
-models (DDP, FSDP, compiled) keep trl's forward.
+(``index_select``: no sync either way).  Models whose head trl scales or caps, MoE models, models split
+across devices, and wrapped models (DDP, FSDP, compiled) keep trl's forward.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
                 return None
             causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
             config = causal_lm.config.get_text_config()
-            if any(getattr(config, name, None) is not None for name in HEAD_SCALING) \
+            split = len(set(getattr(causal_lm, "hf_device_map", {}).values())) > 1  # head on another device
+            if any(getattr(config, name, None) is not None for name in HEAD_SCALING) or split \
                     or getattr(config, "output_router_logits", False) or causal_lm.base_model is causal_lm:
                 return None
             return causal_lm.base_model, causal_lm.get_output_embeddings()
