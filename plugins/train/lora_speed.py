@@ -64,8 +64,9 @@ class LoraLinearFunction(torch.autograd.Function):
 
 
 class _OptimizerSteps:
-    """Counts optimizer steps in this process.  Fused and foreach optimizers update parameters in place
-    without bumping their version counters, so the counter is what tells a cached cast it is stale."""
+    """Counts optimizer steps in this process.  Fused optimizers (``adamw_torch_fused``, the CUDA default)
+    update parameters in place without bumping their version counters, so the counter is what tells a
+    cached cast it is stale."""
 
     count = 0
     hook: Any = None
@@ -86,7 +87,8 @@ def low_rank_weights(layer: Any, name: str, dtype: torch.dtype) -> tuple[torch.T
     """Adapter ``name``'s ``scaling * A`` and ``B`` in ``dtype``, cast once per optimizer step instead of on
     every call (a scale and two casts: 336 small kernels and their dispatch a step for 16 layers x 7
     projections).  Stale after any optimizer step, or any other in-place change (``load_state_dict``
-    bumps the version counters), or new storage."""
+    bumps the version counters), or new storage; a write through ``param.data`` outside an optimizer step
+    is not seen."""
     lora_a, lora_b = layer.lora_A[name].weight, layer.lora_B[name].weight
     scaling = layer.scaling[name]
     key = (name, dtype, scaling, _OptimizerSteps.count, lora_a._version, lora_b._version, lora_a.data_ptr(),

@@ -23,7 +23,9 @@ SYNC_WARNING = "called a synchronizing CUDA operation"  # torch.cuda.set_sync_de
 
 class SyncSites:
     """Counts host-device syncs by call site while active (CUDA only): torch's sync debug mode warns
-    on each one, and the warning's stack names the Python line outside torch that asked for it."""
+    on each one, and the warning's stack names the Python line outside torch that asked for it.  Syncs
+    inside the backward pass show at the ``backward()`` call: autograd replays its worker threads'
+    warnings there (trl's boolean-mask backward was found that way)."""
 
     def __init__(self) -> None:
         self.sites: Counter[str] = Counter()
