@@ -8,7 +8,8 @@ heads, vocab 128256, tied embeddings), bf16, SDPA attention.
 * Baseline (``--baseline ADAPTER``, run in its own process for a clean peak-memory figure): the model
   built directly in bf16 on the GPU, peft LoRA r16/alpha32 on all linear layers (or every weight for
   ``full``), ``transformers.Trainer`` with bf16, batch 8 (full: 4) x ``--seq`` random tokens, the model's
-  own cross-entropy — what a user writes from the transformers/peft docs.
+  own cross-entropy, a log every 10 steps (as ftflow on CUDA) — what a user writes from the
+  transformers/peft docs.  Its clock is read (with a sync) after step 3 and after the last step only.
 * ftflow: ``ftflow run recipe=wallet_support model=random-1b backend=cuda`` with the same adapter, batch
   and sequence length, chats packed padding-free into ``--seq``-token sequences, with ftflow's CUDA
   defaults (trl's chunked LM-head loss, Liger kernels when installed, fused AdamW).  ``--data wallet``:
@@ -75,25 +76,30 @@ def baseline(adapter: str, steps: int, seq: int) -> dict:
     generator = torch.Generator().manual_seed(0)
     rows = [{"input_ids": ids, "labels": ids} for ids in
             torch.randint(0, SHAPE["vocab_size"], (batch * (steps + 1), seq), generator=generator)]
-    stamps: list[float] = []
+    stamps: dict[int, float] = {}
 
     class Clock(TrainerCallback):
+        """Two clock reads, after step WARMUP and after the last: a sync every step would stall the loop."""
+
         def on_step_end(self, args, state, control, **kwargs):
-            torch.cuda.synchronize()
-            stamps.append(time.perf_counter())
+            if state.global_step in (WARMUP, steps):
+                torch.cuda.synchronize()
+                stamps[state.global_step] = time.perf_counter()
 
     with tempfile.TemporaryDirectory() as out:
+        # logging every 10 steps, as ftflow does on CUDA (each log reads the loss back: a sync)
         args = TrainingArguments(output_dir=out, per_device_train_batch_size=batch, max_steps=steps, bf16=True,
-                                 learning_rate=1e-4, logging_steps=1, save_strategy="no", report_to=[],
+                                 learning_rate=1e-4, logging_steps=10, save_strategy="no", report_to=[],
                                  dataloader_num_workers=2, disable_tqdm=True)
         trainer = Trainer(model=model, args=args, train_dataset=rows, callbacks=[Clock()])
         torch.cuda.reset_peak_memory_stats()
         trainer.train()
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    rate = batch * seq * (len(stamps) - 1 - WARMUP) / (stamps[-1] - stamps[WARMUP])
+    rate = batch * seq * (steps - WARMUP) / (stamps[steps] - stamps[WARMUP])
     return {"path": "hf+peft", "adapter": adapter, "batch": batch, "seq": seq, "steps": steps,
             "tokens_per_second": round(rate, 1), "peak_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 2),
-            "parameters": params, "first_loss": losses[0], "final_loss": losses[-1],
+            "parameters": params, "first_loss": losses[0] if losses else None,
+            "final_loss": losses[-1] if losses else None,
             "versions": versions()}
 
 

@@ -110,6 +110,8 @@ def settings_problems(cfg: TrainSettings) -> list[str]:
         problems.append(f"method.profile_steps must be [FIRST, LAST] with 0 < FIRST <= LAST, got {cfg.profile_steps}")
     if cfg.compile_mode is not None and cfg.compile_mode not in COMPILE_MODES:
         problems.append(f"method.compile_mode: unknown mode {cfg.compile_mode!r} (valid: {', '.join(COMPILE_MODES)})")
+    elif cfg.compile_mode is not None and not cfg.torch_compile:
+        problems.append("method.compile_mode is set but method.torch_compile is false (set both)")
     if cfg.dataloader_workers < 0:
         problems.append(f"method.dataloader_workers must be 0 or more, got {cfg.dataloader_workers}")
     if cfg.logging_steps is not None and cfg.logging_steps <= 0:
@@ -375,7 +377,7 @@ def _report_progress(trainer: Any, ctx: StageContext, dataset_tokens: int, extra
             counted[0] = float(logs.get("num_tokens", counted[0])) if logs else counted[0]
             if counter is not None and counter.tokens:
                 counted[0] = float(counter.tokens)
-            if logs and "num_tokens" in logs:
+            if logs and "num_tokens" in logs and "loss" in logs:  # not the summary log after the final save
                 samples.append((state.global_step, time.perf_counter(), counted[0]))
             if logs and "loss" in logs and not sys.stderr.isatty() and state.is_world_process_zero:
                 done = counted[0] or dataset_tokens * (state.epoch or 0)

@@ -91,6 +91,8 @@ def low_rank_weights(layer: Any, name: str, dtype: torch.dtype) -> tuple[torch.T
     is not seen."""
     lora_a, lora_b = layer.lora_A[name].weight, layer.lora_B[name].weight
     scaling = layer.scaling[name]
+    if torch.compiler.is_compiling():  # traced into the graph: a Python-side cache would only break it
+        return (lora_a * scaling).to(dtype), lora_b.to(dtype)
     key = (name, dtype, scaling, _OptimizerSteps.count, lora_a._version, lora_b._version, lora_a.data_ptr(),
            lora_b.data_ptr())
     cached = layer.__dict__.get("_ftflow_low_rank")

@@ -102,6 +102,13 @@ def profile_callback(steps: list[int], out: Path) -> Any:
                 self.profiler.__exit__(None, None, None)
                 steps = last - first + 1
                 write_report(self.profiler, wall, steps, out, self.syncs.report(steps) if self.syncs else "")
+                self.profiler = self.syncs = None
+
+        def on_train_end(self, args, state, control, **kwargs):
+            if self.syncs is not None:  # training stopped inside the window: no report, but no warnings left on
+                self.syncs.__exit__(None, None, None)
+            if self.profiler is not None:
+                self.profiler.__exit__(None, None, None)
 
     return ProfileSteps()
 

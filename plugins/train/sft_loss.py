@@ -91,7 +91,9 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
 
         def _own_head(self, model: Any) -> tuple[Any, Any] | None:
             """(backbone, LM head) when this process may run them directly, else None (trl's forward)."""
-            if self.accelerator.num_processes != 1 or self.accelerator.unwrap_model(model) is not model:
+            unwrapped = self.accelerator.unwrap_model(model, keep_torch_compile=False)
+            if self.accelerator.num_processes != 1 or unwrapped is not model \
+                    or getattr(model, "_compiled_call_impl", None) is not None:  # Module.compile() in place
                 return None
             causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
             config = causal_lm.config.get_text_config()

@@ -39,6 +39,21 @@ def test_method_option_errors_are_named():
     assert "method.loss: 'simpo' is not one of" in graph_error("method=dpo", "data=smoke_preference",
                                                                  "tokenize=none", "method.loss=simpo")
     assert "method.dataloader_workers must be 0 or more, got -1" in graph_error("method.dataloader_workers=-1")
+    assert "method.compile_mode: unknown mode 'fast'" in graph_error("method.torch_compile=true",
+                                                                     "method.compile_mode=fast")
+    assert "method.compile_mode is set but method.torch_compile is false" in graph_error(
+        "method.compile_mode=reduce-overhead")
+    assert "method.logging_steps must be positive, got 0" in graph_error("method.logging_steps=0")
+
+
+def test_steady_rate_starts_after_the_warmup_steps_and_needs_two_logs():
+    from ftflow_plugins.train.common import steady_rate
+
+    # logs every 10 steps: the rate runs from step 10's log to the last, whatever step 1-3 cost
+    samples = [(10, 100.0, 1000.0), (20, 101.0, 3000.0), (30, 102.0, 5000.0)]
+    assert steady_rate(samples) == 2000.0
+    assert steady_rate([(1, 0.0, 0.0), (2, 50.0, 10.0), (3, 51.0, 20.0), (4, 52.0, 30.0)]) is None  # one log after
+    assert steady_rate([(s, float(s), 100.0 * s) for s in range(1, 9)]) == 100.0
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorboard") is not None, reason="tensorboard is installed")
