@@ -52,7 +52,7 @@ class TrainSettings:
     weight_decay: float = 0.0
     save_steps: int = 50
     #: Log (loss, tokens/s, metrics) every N steps; each log reads values back from the GPU, a sync that
-    #: drains its queue.  None = every 10 steps on CUDA (trl's default; +4.6% tokens/s on the H200), every
+    #: drains its queue.  None = every 10 steps on CUDA (trl's default; +4.6-10.6% tokens/s on the H200), every
     #: step elsewhere (short CPU runs want every point of the curve).
     logging_steps: int | None = None
     #: Extra loggers (``tensorboard``); events go to the artifact's ``tensorboard/`` directory.
