@@ -92,15 +92,19 @@ def low_rank_weights(layer: Any, name: str, dtype: torch.dtype) -> tuple[torch.T
     lora_a, lora_b = layer.lora_A[name].weight, layer.lora_B[name].weight
     scaling = layer.scaling[name]
     if torch.compiler.is_compiling():  # traced into the graph: a Python-side cache would only break it
-        return (lora_a * scaling).to(dtype), lora_b.to(dtype)
+        return _cast(lora_a, lora_b, scaling, dtype)
     key = (name, dtype, scaling, _OptimizerSteps.count, lora_a._version, lora_b._version, lora_a.data_ptr(),
            lora_b.data_ptr())
     cached = layer.__dict__.get("_ftflow_low_rank")
     if cached is None or cached[0] != key:
         with torch.no_grad():
-            cached = (key, (lora_a * scaling).to(dtype), lora_b.to(dtype, copy=True))
+            cached = (key, *_cast(lora_a, lora_b, scaling, dtype))
         layer.__dict__["_ftflow_low_rank"] = cached  # a plain attribute: not a buffer, never saved
     return cached[1], cached[2]
+
+
+def _cast(lora_a: torch.Tensor, lora_b: torch.Tensor, scaling: float, dtype: torch.dtype) -> tuple:
+    return (lora_a * scaling).to(dtype), lora_b.to(dtype, copy=True)
 
 
 def _exact_adapters(layer: Any) -> set[str]:
@@ -123,14 +127,13 @@ def _exact_adapters(layer: Any) -> set[str]:
 
 def _fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
+    autocast = torch.is_autocast_enabled(x.device.type)
     # Outside autocast peft runs the LoRA branch in the adapters' dtype (fp32): fuse only when x has it.
     if (args or kwargs or name not in self._ftflow_exact_adapters or self.merged or self.disable_adapters
-            or not (torch.is_autocast_enabled(x.device.type) or x.dtype == self.lora_A[name].weight.dtype)):
+            or not (autocast or x.dtype == self.lora_A[name].weight.dtype)):
         return type(self).forward(self, x, *args, **kwargs)  # peft's own path
     base = self.base_layer
-    device = x.device.type
-    dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else x.dtype
-    a, b = low_rank_weights(self, name, dtype)
+    a, b = low_rank_weights(self, name, torch.get_autocast_dtype(x.device.type) if autocast else x.dtype)
     return LoraLinearFunction.apply(x, base.weight, base.bias, self.lora_A[name].weight,
                                     self.lora_B[name].weight, self.scaling[name], a, b)
 
