@@ -23,7 +23,14 @@ from ftflow_plugins.train.common import (
     train_with,
 )
 from ftflow_plugins.train.mix import MixConfig, mix_problems, mixed_dataset
-from ftflow_plugins.train.sft_loss import label_positions, lean_metrics_trainer, plain_loss_trainer
+from ftflow_plugins.train.packed_batches import PackedBatchCollator
+from ftflow_plugins.train.sft_loss import (
+    LABEL_INDEX,
+    LABEL_TARGETS,
+    label_positions,
+    lean_metrics_trainer,
+    plain_loss_trainer,
+)
 
 
 @dataclasses.dataclass
@@ -59,7 +66,8 @@ class SftMethod(Provider):
     Config = SftConfig
     libraries = TRAIN_LIBRARIES
     code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.tokenize",
-                    "ftflow_plugins.data.packing", "ftflow_plugins.train.sft_loss")
+                    "ftflow_plugins.data.packing", "ftflow_plugins.train.sft_loss",
+                    "ftflow_plugins.train.packed_batches")
 
     def external_inputs(self, config: SftConfig) -> dict[str, str]:
         return {"mix": config.mix.path} if config.mix else {}
@@ -106,6 +114,12 @@ class SftMethod(Provider):
             trainer_cls = lean_metrics_trainer(SFTTrainer, counter) if fused else plain_loss_trainer(SFTTrainer, counter)
             trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                   peft_config=peft_config)
+            if cfg.packing:  # trl's padding-free batches, collated with numpy (packed_batches)
+                trainer.data_collator = PackedBatchCollator(
+                    trainer.data_collator.pad_token_id, args.pad_to_multiple_of, TokenCounter.KEY,
+                    (LABEL_INDEX, LABEL_TARGETS) if fused else None)
+                trainer.train_dataset = trainer.train_dataset.with_format("numpy")  # arrays, not Python lists
+                return trainer
             trainer.data_collator = counter.wrap(trainer.data_collator)  # trl would count the padding
             if fused:
                 trainer.data_collator = label_positions(trainer.data_collator)

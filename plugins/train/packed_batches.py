@@ -1,0 +1,68 @@
+"""Batches of packed rows for SFT, collated with numpy (``method.packing`` with padding-free rows).
+
+trl's padding-free collator (``DataCollatorForLanguageModeling``) turns every example's token lists into
+tensors with ``torch.tensor(list)`` and pads and indexes them with small torch CPU ops; with ftflow's token
+count and label positions on top that is ~10 ms of Python a batch of 8 x 2048 tokens on this machine, spent on
+the training loop's thread while the GPU waits (the loop is host-bound: bench/RESULTS.md).
+``PackedBatchCollator`` returns the same keys and values (checked against trl's in
+``tests/plugins/train/test_packed_batches.py``) from numpy arrays, and stamps the real-token count and, for
+the lean SFT loss, the labelled positions in the same pass.
+
+trl's layout: all rows of a batch are concatenated into one row (padding-free), positions restart at 0 for
+each conversation, the labels at position 0 are ignored, the row is padded to ``pad_to_multiple_of``, and the
+conversation boundaries are given for varlen kernels (``cu_seq_lens_*``, ``max_length_*``, ``seq_idx``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class PackedBatchCollator:
+    """trl's padding-free collation plus ftflow's stamps; picklable for data-loader workers."""
+
+    pad_token_id: int
+    pad_to_multiple_of: int | None
+    count_key: str  # TokenCounter.KEY: real tokens in the batch
+    label_keys: tuple[str, str] | None = None  # (index key, targets key) for the lean loss, or None
+
+    def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        import numpy as np
+        import torch
+
+        input_ids = np.concatenate([np.asarray(e["input_ids"], dtype=np.int64) for e in examples])
+        labels = np.concatenate([np.asarray(e.get("labels", e["input_ids"]), dtype=np.int64) for e in examples])
+        lengths = np.concatenate([np.asarray(e["seq_lengths"] if "seq_lengths" in e else [len(e["input_ids"])],
+                                             dtype=np.int64) for e in examples])
+        real = len(input_ids)
+        padded = _round_up(real, self.pad_to_multiple_of)
+        starts = np.cumsum(lengths) - lengths
+        positions = np.zeros(padded, dtype=np.int64)
+        positions[:real] = np.arange(real) - np.repeat(starts, lengths)
+        input_ids = np.concatenate([input_ids, np.full(padded - real, self.pad_token_id, dtype=np.int64)])
+        labels = np.concatenate([labels, np.full(padded - real, IGNORE, dtype=np.int64)])
+        labels[positions == 0] = IGNORE  # a conversation's first token predicts nothing; padding is all zeros
+        boundaries = np.append(np.flatnonzero(positions == 0), padded).astype(np.int32)
+        spans = np.diff(boundaries)
+        batch: dict[str, Any] = {
+            "input_ids": torch.from_numpy(input_ids)[None],
+            "labels": torch.from_numpy(labels)[None],
+            "position_ids": torch.from_numpy(positions)[None],
+        }
+        batch["cu_seq_lens_q"] = batch["cu_seq_lens_k"] = torch.from_numpy(boundaries)
+        batch["max_length_q"] = batch["max_length_k"] = int(spans.max())
+        batch["seq_idx"] = torch.from_numpy(np.repeat(np.arange(len(spans), dtype=np.int32), spans))[None]
+        batch[self.count_key] = real
+        if self.label_keys is not None:
+            index = np.flatnonzero(labels[1:] != IGNORE)  # hidden[t] predicts labels[t + 1]
+            batch[self.label_keys[0]] = torch.from_numpy(index)
+            batch[self.label_keys[1]] = torch.from_numpy(labels[index + 1])
+        return batch
+
+
+def _round_up(length: int, multiple: int | None) -> int:
+    return length if not multiple else -(-length // multiple) * multiple
