@@ -2,9 +2,10 @@
 # Issue 10's acceptance set on one H200: the LoRA baseline and ftflow's path in the same run, full fine-tuning
 # (MFU), QLoRA, and the loss-parity test.  Each step has its own time limit, sized for a cold machine (no
 # inductor cache): a first ftflow run takes ~240 s with its data stage and compilation, the baseline ~65 s.
-# A device call allows 600 s, so run it in two calls (one bench per host: the single-GPU device kind):
-#   bash bench/train_throughput_h200.sh lora parity     # ~9 minutes
-#   bash bench/train_throughput_h200.sh full qlora      # ~7 minutes
+# A device call allows 600 s, so run it in three calls (one bench per host: the single-GPU device kind):
+#   bash bench/train_throughput_h200.sh lora           # ~7 minutes: baseline, defaults, + method.lora_groups
+#   bash bench/train_throughput_h200.sh parity full    # ~8 minutes
+#   bash bench/train_throughput_h200.sh qlora          # ~4 minutes
 # Output under $OUT (or /tmp/out): one .txt (and .json) per step.  Run from the repo root with ftflow and the
 # GPU extras importable (../shared/device/README.md: wheels installed with --target, PYTHONPATH set).
 set -uo pipefail
@@ -19,10 +20,11 @@ step() {  # name, seconds, command...
   grep -h "^ftflow\|^hf\|passed\|failed\|worst" "$out/$name.txt"
 }
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(lora parity)
+[ ${#steps[@]} -gt 0 ] || steps=(lora)
 for name in "${steps[@]}"; do
   case $name in
-    lora) step lora 330 "${bench[@]}" --adapters lora --steps 50 --json "$out/lora.json" ;;
+    lora) step lora 420 "${bench[@]}" --adapters lora --steps 50 --json "$out/lora.json" \
+              --also "lora:method.lora_groups=true" ;;
     full) step full 240 "${bench[@]}" --adapters full --steps 24 --skip-baseline --json "$out/full.json" \
               --ftflow-extra "method.batch_size=16 method.torch_compile=true" ;;
     qlora) step qlora 200 "${bench[@]}" --adapters qlora --steps 30 --skip-baseline --json "$out/qlora.json" \

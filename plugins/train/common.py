@@ -87,6 +87,9 @@ class TrainSettings:
     #: the base GEMM's epilogue, no elementwise kernels (plugins/train/lora_speed.py).  None = on for bf16 on
     #: CUDA in one process (measured there; not under torchrun).
     fused_lora: bool | None = None
+    #: With ``fused_lora``: q/k/v and gate/up share one down-projection GEMM and one input- and A-gradient
+    #: GEMM each (plugins/train/lora_groups.py).  Off until measured on a GPU.
+    lora_groups: bool = False
     #: Processes that collate batches ahead of the training loop; 0 = in the training process.  Measured on
     #: the H200 (bench/RESULTS.md): 2 workers were slower for packed LoRA (74.3k vs 75.9k tokens/s) — the
     #: loop is bound by Python on the host, and the workers' pin-memory thread competes with it for the GIL.
@@ -187,17 +190,6 @@ def speed_args(cfg: TrainSettings, device: str) -> dict[str, Any]:
     return args
 
 
-def _speed_up_lora(ctx: StageContext, cfg: TrainSettings, backend: Any, model: Any, one_process: bool) -> None:
-    """Apply ``method.lora_autocast`` and ``method.fused_lora`` (plugins/train/lora_speed.py)."""
-    from ftflow_plugins.train.lora_speed import fuse_lora_layers, skip_input_casts
-
-    gpu_bf16 = backend.device() == "cuda" and backend.use_bf16()
-    if cfg.lora_autocast if cfg.lora_autocast is not None else gpu_bf16:
-        ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(model)} layers)")
-    if cfg.fused_lora if cfg.fused_lora is not None else gpu_bf16 and one_process:
-        ctx.log(f"fused LoRA forward/backward on {fuse_lora_layers(model)} layers")
-
-
 def _peak_memory_gb(device: str) -> float:
     if device == "cuda":
         import torch
@@ -284,7 +276,9 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     args["gradient_checkpointing"] = checkpointing
     trainer = make_trainer(model, tokenizer, adapter.provider.peft_config(adapter.config, task=task), args)
     if adapter.provider.is_peft:
-        _speed_up_lora(ctx, cfg, backend, trainer.model, one_process)
+        from ftflow_plugins.train.lora_speed import speed_up_lora
+
+        speed_up_lora(ctx, cfg, backend, trainer.model, one_process)
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
     if counter is not None:
         counter.processes = trainer.accelerator.num_processes

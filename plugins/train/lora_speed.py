@@ -1,4 +1,5 @@
-"""LoRA-layer speed-ups for training on GPUs (``method.lora_autocast``, ``method.fused_lora``).
+"""LoRA-layer speed-ups for training on GPUs (``method.lora_autocast``, ``method.fused_lora``; the groups of
+``method.lora_groups`` are in ``lora_groups``).
 
 peft computes a LoRA linear layer as ``base(x) + lora_B(lora_A(dropout(x))) * scaling``: three GEMMs, a
 scale and an add in the forward, and in the backward the scale's gradient and the add of the two input
@@ -125,7 +126,7 @@ def _exact_adapters(layer: Any) -> set[str]:
             and not getattr(layer, "lora_bias", {}).get(name, False)}
 
 
-def _fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+def fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
     autocast = torch.is_autocast_enabled(x.device.type)
     # Outside autocast peft runs the LoRA branch in the adapters' dtype (fp32): fuse only when x has it.
@@ -145,7 +146,7 @@ def fuse_lora_layers(model: Any) -> int:
     _OptimizerSteps.start()
     for layer, exact in layers:
         layer._ftflow_exact_adapters = exact  # checked on every call: adapters can be switched later
-        layer.forward = types.MethodType(_fused_forward, layer)
+        layer.forward = types.MethodType(fused_forward, layer)
     return len(layers)
 
 
@@ -156,3 +157,18 @@ def skip_input_casts(model: Any) -> int:
     for layer in layers:
         layer.cast_input_dtype_enabled = False
     return len(layers)
+
+
+def speed_up_lora(ctx: Any, cfg: Any, backend: Any, model: Any, one_process: bool) -> None:
+    """Apply ``method.lora_autocast``, ``method.fused_lora`` and ``method.lora_groups`` to ``model``."""
+    gpu_bf16 = backend.device() == "cuda" and backend.use_bf16()
+    if cfg.lora_autocast if cfg.lora_autocast is not None else gpu_bf16:
+        ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(model)} layers)")
+    fused = cfg.fused_lora if cfg.fused_lora is not None else gpu_bf16 and one_process
+    if fused:
+        ctx.log(f"fused LoRA forward/backward on {fuse_lora_layers(model)} layers")
+    if cfg.lora_groups:
+        from ftflow_plugins.train.lora_groups import group_lora_projections
+
+        ctx.log(f"LoRA projection groups sharing their small GEMMs: {group_lora_projections(model)}" if fused
+                else "method.lora_groups skipped: it needs fused LoRA layers (method.fused_lora is off here)")

@@ -104,9 +104,12 @@ def test_bad_profile_steps_is_a_named_config_error(home):
 
 def test_lean_fused_loss_matches_the_plain_loss_and_logs_metrics(home):
     """method.fused_loss (trl's chunked head, metrics summed on the device until a log step) trains on
-    the same loss as the model's own cross-entropy and still logs token accuracy and entropy."""
+    the same loss as the model's own cross-entropy and still logs token accuracy and entropy.  The lean run
+    also trains through fused, grouped LoRA layers (method.fused_lora, method.lora_groups): steps 2 and 3
+    match only if their gradients were right."""
     plain = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=false")
-    lean = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=true")
+    lean = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=true",
+                     "method.fused_lora=true", "method.lora_groups=true")
     assert [s for s, _ in lean["loss_curve"]] == [1, 2, 3]
     for (_, lean_loss), (_, plain_loss) in zip(lean["loss_curve"], plain["loss_curve"], strict=True):
         assert lean_loss == pytest.approx(plain_loss, rel=1e-3)
