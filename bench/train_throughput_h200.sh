@@ -3,7 +3,7 @@
 # (MFU), QLoRA, and the loss-parity test.  Each step has its own time limit, sized for a cold machine (no
 # inductor cache): a first ftflow run takes ~240 s with its data stage and compilation, the baseline ~65 s.
 # A device call allows 600 s, so run it in three calls (one bench per host: the single-GPU device kind):
-#   bash bench/train_throughput_h200.sh lora           # ~7 minutes: baseline, defaults, + method.lora_groups
+#   bash bench/train_throughput_h200.sh lora groups    # ~8 minutes: baseline and defaults, then + method.lora_groups
 #   bash bench/train_throughput_h200.sh parity full    # ~8 minutes
 #   bash bench/train_throughput_h200.sh qlora          # ~4 minutes
 # Output under $OUT (or /tmp/out): one .txt (and .json) per step.  Run from the repo root with ftflow and the
@@ -20,16 +20,17 @@ step() {  # name, seconds, command...
   grep -h "^ftflow\|^hf\|passed\|failed\|worst" "$out/$name.txt"
 }
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(lora)
+[ ${#steps[@]} -gt 0 ] || steps=(lora groups)
 for name in "${steps[@]}"; do
   case $name in
-    lora) step lora 420 "${bench[@]}" --adapters lora --steps 50 --json "$out/lora.json" \
-              --also "lora:method.lora_groups=true" ;;
+    lora) step lora 330 "${bench[@]}" --adapters lora --steps 50 --json "$out/lora.json" ;;
+    groups) step groups 180 "${bench[@]}" --adapters lora --steps 50 --skip-baseline --json "$out/groups.json" \
+                --ftflow-extra "method.lora_groups=true" ;;
     full) step full 240 "${bench[@]}" --adapters full --steps 24 --skip-baseline --json "$out/full.json" \
               --ftflow-extra "method.batch_size=16 method.torch_compile=true" ;;
     qlora) step qlora 200 "${bench[@]}" --adapters qlora --steps 30 --skip-baseline --json "$out/qlora.json" \
                --ftflow-extra "method.batch_size=4 method.gradient_accumulation=2" ;;
     parity) step parity 230 python3 -m pytest -q -m gpu -p no:cacheprovider tests/plugins/train/test_gpu_speed.py -s ;;
-    *) echo "unknown step $name (lora, full, qlora, parity)" >&2; exit 2 ;;
+    *) echo "unknown step $name (lora, groups, full, qlora, parity)" >&2; exit 2 ;;
   esac
 done

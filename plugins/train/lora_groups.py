@@ -13,8 +13,7 @@ The first member of a group (``q_proj``, ``gate_proj``) computes all members' ou
 others when they are called with the very same input tensor; a member called with another input, or while
 any member cannot be fused (merged, disabled, another adapter), computes alone, so results never depend on
 call order.  If a model calls only some members, the unused outputs live until the first member's next call.
-Encoder-decoder models are skipped (cross-attention reads k/v from another input: the shared pass would be
-wasted).  Applied after ``fuse_lora_layers``, only to its layers; not while compiling (the hand-over is
+Models with cross-attention are skipped (it reads k/v from another input: the shared pass would be wasted).  Applied after ``fuse_lora_layers``, only to its layers; not while compiling (the hand-over is
 Python state).  Off by default until measured on a GPU (bench/RESULTS.md).
 """
 
@@ -37,7 +36,7 @@ class GroupedLoraFunction(torch.autograd.Function):
     def forward(ctx: Any, x: torch.Tensor, ranks: tuple[int, ...], scales: torch.Tensor, a_cat: torch.Tensor,
                 *members: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
         """``members`` = per member (weight, bias, b, lora_a, lora_b); ``a_cat`` the members' ``s_i * A_i``
-        stacked in the compute dtype, ``b`` = ``B_i`` in it; ``scales`` = each down column's ``s_i``."""
+        stacked in the compute dtype, ``b`` = ``B_i`` in it; ``scales`` = each stacked row's ``s_i`` (fp32)."""
         dtype = a_cat.dtype
         weights, biases, bs = members[0::5], members[1::5], members[2::5]
         rows = x.reshape(-1, x.shape[-1]).to(dtype)
@@ -68,7 +67,7 @@ class GroupedLoraFunction(torch.autograd.Function):
             for g, weight in zip(grads, weights, strict=True):
                 grad_x.addmm_(g, weight.to(rows.dtype))
             grad_x = grad_x.reshape(ctx.x_shape)
-        grad_a = ((grad_down * scales).t() @ rows).to(ctx.param_dtypes[0][0])  # every member's A, stacked
+        grad_a = (grad_down.t() @ rows).to(ctx.param_dtypes[0][0]) * scales[:, None]  # all members' A, stacked
         member_grads: list[torch.Tensor | None] = []
         start = 0
         for index, (g, rank) in enumerate(zip(grads, ctx.ranks, strict=True)):
@@ -76,7 +75,7 @@ class GroupedLoraFunction(torch.autograd.Function):
             grad_b = (g.t() @ down[:, start:start + rank]).to(ctx.param_dtypes[index][1]) if wants_b else None
             member_grads += [None, None, None, grad_a[start:start + rank] if wants_a else None, grad_b]
             start += rank
-        return (grad_x, None, None, None, *member_grads)
+        return (grad_x, None, None, None, *member_grads)  # A's gradients: views of one tensor (no overlap)
 
 
 class ProjectionGroup:
@@ -114,6 +113,8 @@ class ProjectionGroup:
             members += [base.weight, base.bias, b, layer.lora_A[name].weight, layer.lora_B[name].weight]
             ranks.append(a.shape[0])
             lows.append((a, layer.scaling[name]))
+        if len({member.dtype for member in members[3::5]}) != 1:  # A's gradients are cast together
+            return None
         scales, a_cat = self._stack(lows)
         outputs = GroupedLoraFunction.apply(x, tuple(ranks), scales, a_cat, *members)
         self.source = x
@@ -126,8 +127,8 @@ class ProjectionGroup:
         parts = tuple(a for a, _ in lows)
         if self._stacked is None or len(self._stacked[0]) != len(parts) \
                 or any(old is not new for old, new in zip(self._stacked[0], parts, strict=True)):
-            scales = torch.cat([torch.full((a.shape[0],), scaling, dtype=a.dtype, device=a.device)
-                                for a, scaling in lows])
+            scales = torch.cat([torch.full((a.shape[0],), scaling, dtype=torch.float32, device=a.device)
+                                for a, scaling in lows])  # fp32, as the single layers scale their gradients
             self._stacked = (parts, scales, torch.cat(parts))
         return self._stacked[1], self._stacked[2]
 
@@ -145,7 +146,9 @@ def _grouped_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> t
 def group_lora_projections(model: Any) -> int:
     """Group the fused LoRA layers of ``model`` that read the same input (``GROUPS``); returns how many groups."""
     config = getattr(model, "config", None)
-    if getattr(config, "is_encoder_decoder", False) or getattr(config, "add_cross_attention", False):
+    configs = [config, config.get_text_config()] if hasattr(config, "get_text_config") else [config]
+    if any(getattr(c, "is_encoder_decoder", False) or getattr(c, "add_cross_attention", False)
+           or getattr(c, "cross_attention_layers", None) for c in configs):
         return 0
     count = 0
     for parent in model.modules():

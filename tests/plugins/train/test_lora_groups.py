@@ -99,6 +99,44 @@ def test_grouped_layers_follow_optimizer_steps_merge_and_disable():
     assert not torch.allclose(tuned, base, atol=1e-2)
 
 
+def _patterned_lora_model():
+    """Members with their own rank and scale (8/3 is not exact in bf16): a group must keep them apart."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2)
+    lora = LoraConfig(r=4, lora_alpha=8, rank_pattern={"k_proj": 3, "up_proj": 2}, alpha_pattern={"v_proj": 5},
+                      target_modules="all-linear", task_type="CAUSAL_LM")
+    model = get_peft_model(LlamaForCausalLM(config), lora)
+    for name, param in model.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(param, std=0.2)
+    return model
+
+
+@pytest.mark.parametrize("autocast", [False, True])
+def test_members_keep_their_rank_and_scale_and_gradients_accumulate(autocast):
+    """Two micro-batches accumulated (the members' A gradients are views of one tensor) give peft's
+    summed gradients, with a rank and a scale of their own per member."""
+    plain = _patterned_lora_model()
+    grouped, reference = _grouped(copy.deepcopy(plain)), copy.deepcopy(plain)
+    attention = grouped.base_model.model.model.layers[0].self_attn
+    assert [attention.k_proj.lora_A["default"].weight.shape[0], attention.v_proj.scaling["default"]] == [3, 5 / 4]
+    batches = [torch.randint(0, 64, (2, 12), generator=torch.Generator().manual_seed(seed)) for seed in (4, 5)]
+    for model, cast in ((plain, autocast), (grouped, autocast), (reference, False)):
+        for ids in batches:
+            _loss_and_grads(model, ids, cast)
+    sums = [{n: p.grad for n, p in m.named_parameters() if p.requires_grad} for m in (plain, grouped, reference)]
+    if autocast:  # as close to the fp32 sums as peft's own bf16 path is
+        peft_errors, errors = _relative_errors(sums[0], sums[2]), _relative_errors(sums[1], sums[2])
+        assert max(errors) < 0.1 and sum(errors) < 1.5 * sum(peft_errors)
+    else:
+        for name, grad in sums[0].items():
+            torch.testing.assert_close(sums[1][name], grad, rtol=1e-4, atol=1e-6, msg=name)
+
+
 def test_layers_that_cannot_be_fused_are_not_grouped():
     from ftflow_plugins.train.lora_groups import group_lora_projections
     from ftflow_plugins.train.lora_speed import fuse_lora_layers

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PREFERENCE, SMOKE, falls, ftflow, run_smoke
+from .conftest import PREFERENCE, SMOKE, falls, ftflow, run_smoke, train_metadata
 
 
 @pytest.mark.parametrize(("method", "adapter", "data"), [
@@ -108,8 +108,11 @@ def test_lean_fused_loss_matches_the_plain_loss_and_logs_metrics(home):
     also trains through fused, grouped LoRA layers (method.fused_lora, method.lora_groups): steps 2 and 3
     match only if their gradients were right."""
     plain = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=false")
-    lean = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=true",
-                     "method.fused_lora=true", "method.lora_groups=true")
+    run = ftflow(home, "run", *SMOKE, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=true",
+                 "method.fused_lora=true", "method.lora_groups=true")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "LoRA projection groups sharing their small GEMMs: 4" in run.stdout  # q/k/v, gate/up x 2 layers
+    lean = train_metadata(home)
     assert [s for s, _ in lean["loss_curve"]] == [1, 2, 3]
     for (_, lean_loss), (_, plain_loss) in zip(lean["loss_curve"], plain["loss_curve"], strict=True):
         assert lean_loss == pytest.approx(plain_loss, rel=1e-3)
