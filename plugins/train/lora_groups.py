@@ -67,7 +67,8 @@ class GroupedLoraFunction(torch.autograd.Function):
             for g, weight in zip(grads, weights, strict=True):
                 grad_x.addmm_(g, weight.to(rows.dtype))
             grad_x = grad_x.reshape(ctx.x_shape)
-        grad_a = (grad_down.t() @ rows).to(ctx.param_dtypes[0][0]) * scales[:, None]  # all members' A, stacked
+        # all members' A gradients stacked, scaled in fp32 (as LoraLinearFunction does), in the adapters' dtype
+        grad_a = (grad_down.t() @ rows).float().mul_(scales[:, None]).to(ctx.param_dtypes[0][0])
         member_grads: list[torch.Tensor | None] = []
         start = 0
         for index, (g, rank) in enumerate(zip(grads, ctx.ranks, strict=True)):
