@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from ftflow_plugins.train.lora_speed import fused_forward, low_rank_weights
+from ftflow_plugins.train.lora_speed import fusable_adapter, fused_forward, low_rank_weights
 
 GROUPS = (("q_proj", "k_proj", "v_proj"), ("gate_proj", "up_proj"))
 
@@ -105,9 +105,8 @@ class ProjectionGroup:
         dtype = torch.get_autocast_dtype(x.device.type) if autocast else x.dtype
         members, ranks, lows = [], [], []
         for layer in self.layers:
-            name = layer.active_adapters[0] if len(layer.active_adapters) == 1 else None
-            if (name not in layer._ftflow_exact_adapters or layer.merged or layer.disable_adapters
-                    or not (autocast or x.dtype == layer.lora_A[name].weight.dtype)):
+            name = fusable_adapter(layer, x, autocast)
+            if name is None:
                 return None
             a, b = low_rank_weights(layer, name, dtype)
             base = layer.base_layer

@@ -126,12 +126,20 @@ def _exact_adapters(layer: Any) -> set[str]:
             and not getattr(layer, "lora_bias", {}).get(name, False)}
 
 
-def fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    name = self.active_adapters[0] if len(self.active_adapters) == 1 else None
-    autocast = torch.is_autocast_enabled(x.device.type)
+def fusable_adapter(layer: Any, x: torch.Tensor, autocast: bool) -> str | None:
+    """The adapter ``LoraLinearFunction`` may run for this call of ``layer`` on ``x``, or None (peft's path)."""
+    name = layer.active_adapters[0] if len(layer.active_adapters) == 1 else None
     # Outside autocast peft runs the LoRA branch in the adapters' dtype (fp32): fuse only when x has it.
-    if (args or kwargs or name not in self._ftflow_exact_adapters or self.merged or self.disable_adapters
-            or not (autocast or x.dtype == self.lora_A[name].weight.dtype)):
+    if (name not in layer._ftflow_exact_adapters or layer.merged or layer.disable_adapters
+            or not (autocast or x.dtype == layer.lora_A[name].weight.dtype)):
+        return None
+    return name
+
+
+def fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    autocast = torch.is_autocast_enabled(x.device.type)
+    name = None if args or kwargs else fusable_adapter(self, x, autocast)
+    if name is None:
         return type(self).forward(self, x, *args, **kwargs)  # peft's own path
     base = self.base_layer
     a, b = low_rank_weights(self, name, torch.get_autocast_dtype(x.device.type) if autocast else x.dtype)
