@@ -63,7 +63,7 @@ def main() -> None:
 
     from ftflow_plugins.train.common import TokenCounter
     from ftflow_plugins.train.packed_batches import PackedBatchCollator
-    from ftflow_plugins.train.sft_loss import LABEL_INDEX, LABEL_TARGETS, label_positions
+    from ftflow_plugins.train.sft_loss import label_positions
 
     as_lists = packed_rows(args.batch * args.batches, args.seq)
     as_arrays = as_lists.with_format("numpy")
@@ -73,7 +73,7 @@ def main() -> None:
     multiple = args.batch * args.seq
     trl_chain = label_positions(TokenCounter().wrap(
         DataCollatorForLanguageModeling(pad_token_id=0, padding_free=True, pad_to_multiple_of=multiple)))
-    ours = PackedBatchCollator(0, multiple, TokenCounter.KEY, (LABEL_INDEX, LABEL_TARGETS))
+    ours = PackedBatchCollator(0, multiple, stamp_labels=True)
     paths = {"trl collator + stamps (lists)": (as_lists.__getitems__, trl_chain),
              "ftflow PackedBatchCollator (numpy)": (as_arrays.__getitems__, ours)}
     times: dict[str, list[float]] = {name: [] for name in paths}

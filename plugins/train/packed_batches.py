@@ -18,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ftflow_plugins.train.common import TokenCounter
+from ftflow_plugins.train.sft_loss import label_stamps
+
 IGNORE = -100
 
 
@@ -27,8 +30,7 @@ class PackedBatchCollator:
 
     pad_token_id: int
     pad_to_multiple_of: int | None
-    count_key: str  # TokenCounter.KEY: real tokens in the batch
-    label_keys: tuple[str, str] | None = None  # (index key, targets key) for the lean loss, or None
+    stamp_labels: bool = False  # the labelled positions, for the lean SFT loss (sft_loss.label_stamps)
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
         import numpy as np
@@ -56,11 +58,9 @@ class PackedBatchCollator:
         batch["cu_seq_lens_q"] = batch["cu_seq_lens_k"] = torch.from_numpy(boundaries)
         batch["max_length_q"] = batch["max_length_k"] = int(spans.max())
         batch["seq_idx"] = torch.from_numpy(np.repeat(np.arange(len(spans), dtype=np.int32), spans))[None]
-        batch[self.count_key] = real
-        if self.label_keys is not None:
-            index = np.flatnonzero(labels[1:] != IGNORE)  # hidden[t] predicts labels[t + 1]
-            batch[self.label_keys[0]] = torch.from_numpy(index)
-            batch[self.label_keys[1]] = torch.from_numpy(labels[index + 1])
+        batch[TokenCounter.KEY] = real  # real tokens, for the telemetry
+        if self.stamp_labels:
+            batch.update(label_stamps(labels[None]))
         return batch
 
 

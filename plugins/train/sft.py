@@ -24,13 +24,7 @@ from ftflow_plugins.train.common import (
 )
 from ftflow_plugins.train.mix import MixConfig, mix_problems, mixed_dataset
 from ftflow_plugins.train.packed_batches import PackedBatchCollator
-from ftflow_plugins.train.sft_loss import (
-    LABEL_INDEX,
-    LABEL_TARGETS,
-    label_positions,
-    lean_metrics_trainer,
-    plain_loss_trainer,
-)
+from ftflow_plugins.train.sft_loss import label_positions, lean_metrics_trainer, plain_loss_trainer
 
 
 @dataclasses.dataclass
@@ -115,9 +109,8 @@ class SftMethod(Provider):
             trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                   peft_config=peft_config)
             if cfg.packing:  # trl's padding-free batches, collated with numpy (packed_batches)
-                trainer.data_collator = PackedBatchCollator(
-                    trainer.data_collator.pad_token_id, args.pad_to_multiple_of, TokenCounter.KEY,
-                    (LABEL_INDEX, LABEL_TARGETS) if fused else None)
+                trainer.data_collator = PackedBatchCollator(trainer.data_collator.pad_token_id,
+                                                            args.pad_to_multiple_of, stamp_labels=fused)
                 trainer.train_dataset = trainer.train_dataset.with_format("numpy")  # arrays, not Python lists
                 return trainer
             trainer.data_collator = counter.wrap(trainer.data_collator)  # trl would count the padding

@@ -31,6 +31,18 @@ HEAD_SCALING = ("final_logit_softcapping", "logit_scale", "output_multiplier", "
 CHUNK_ROWS = 32768  # trl's chunk size for the log-prob kernel
 
 
+def label_stamps(labels: Any) -> dict[str, Any]:
+    """The labelled positions of a (rows x length) numpy label array as batch entries (int64 tensors): the
+    flat positions whose hidden state predicts a label (hidden[row, t] predicts labels[row, t + 1]), and
+    those labels."""
+    import numpy as np
+    import torch
+
+    row, position = np.nonzero(labels[:, 1:] != -100)
+    return {LABEL_INDEX: torch.from_numpy(row * labels.shape[1] + position),
+            LABEL_TARGETS: torch.from_numpy(labels[row, position + 1])}
+
+
 def label_positions(collate: Any) -> Any:
     """``collate`` that also stamps each batch with its labelled positions, found on the host."""
 
@@ -38,9 +50,7 @@ def label_positions(collate: Any) -> Any:
         batch = collate(examples)
         labels = batch.get("labels")
         if labels is not None and "shift_labels" not in batch:
-            row, position = (labels[:, 1:] != -100).nonzero(as_tuple=True)
-            batch[LABEL_INDEX] = row * labels.shape[1] + position  # hidden[row, position] predicts labels[row, position + 1]
-            batch[LABEL_TARGETS] = labels[row, position + 1]
+            batch.update(label_stamps(labels.numpy()))
         return batch
 
     return stamped

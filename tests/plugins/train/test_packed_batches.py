@@ -11,7 +11,7 @@ import torch
 
 from ftflow_plugins.train.common import TokenCounter
 from ftflow_plugins.train.packed_batches import PackedBatchCollator
-from ftflow_plugins.train.sft_loss import LABEL_INDEX, LABEL_TARGETS, label_positions
+from ftflow_plugins.train.sft_loss import label_positions
 
 
 def packed_examples(rows: int, length: int, seed: int, with_lengths: bool = True) -> list[dict]:
@@ -41,7 +41,7 @@ def trl_batch(examples: list[dict], multiple: int | None, stamp_labels: bool) ->
 def test_same_batch_as_trl(multiple, stamp_labels, with_lengths):
     examples = packed_examples(8, 128, seed=multiple or 1, with_lengths=with_lengths)
     expected = trl_batch(examples, multiple, stamp_labels)
-    collate = PackedBatchCollator(7, multiple, TokenCounter.KEY, (LABEL_INDEX, LABEL_TARGETS) if stamp_labels else None)
+    collate = PackedBatchCollator(7, multiple, stamp_labels=stamp_labels)
     as_arrays = [{key: np.asarray(value) for key, value in example.items()} for example in examples]
     for batch in (collate(examples), pickle.loads(pickle.dumps(collate))(as_arrays)):  # lists, or a numpy dataset
         assert batch.keys() == expected.keys()
