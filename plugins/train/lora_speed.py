@@ -175,8 +175,9 @@ def speed_up_lora(ctx: Any, cfg: Any, backend: Any, model: Any, one_process: boo
     fused = cfg.fused_lora if cfg.fused_lora is not None else gpu_bf16 and one_process
     if fused:
         ctx.log(f"fused LoRA forward/backward on {fuse_lora_layers(model)} layers")
-    if cfg.lora_groups:
+    if cfg.lora_groups and not fused:
+        ctx.log("method.lora_groups skipped: it needs fused LoRA layers (method.fused_lora is off here)")
+    elif fused and cfg.lora_groups is not False:
         from ftflow_plugins.train.lora_groups import group_lora_projections
 
-        ctx.log(f"LoRA projection groups sharing their small GEMMs: {group_lora_projections(model)}" if fused
-                else "method.lora_groups skipped: it needs fused LoRA layers (method.fused_lora is off here)")
+        ctx.log(f"LoRA projection groups sharing their small GEMMs: {group_lora_projections(model)}")

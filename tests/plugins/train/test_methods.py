@@ -105,11 +105,11 @@ def test_bad_profile_steps_is_a_named_config_error(home):
 def test_lean_fused_loss_matches_the_plain_loss_and_logs_metrics(home):
     """method.fused_loss (trl's chunked head, metrics summed on the device until a log step) trains on
     the same loss as the model's own cross-entropy and still logs token accuracy and entropy.  The lean run
-    also trains through fused, grouped LoRA layers (method.fused_lora, method.lora_groups): steps 2 and 3
-    match only if their gradients were right."""
+    also trains through fused LoRA layers (method.fused_lora), grouped by default (method.lora_groups=null):
+    steps 2 and 3 match only if their gradients were right."""
     plain = run_smoke(home, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=false")
     run = ftflow(home, "run", *SMOKE, "method=sft", "adapter=lora", "method.max_steps=3", "method.fused_loss=true",
-                 "method.fused_lora=true", "method.lora_groups=true")
+                 "method.fused_lora=true")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "LoRA projection groups sharing their small GEMMs: 4" in run.stdout  # q/k/v, gate/up x 2 layers
     lean = train_metadata(home)
