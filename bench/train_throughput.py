@@ -157,11 +157,12 @@ def ftflow_path(adapter: str, steps: int, seq: int, home: Path, extra: list[str]
     given = {item.split("=", 1)[0] for item in extra}
     overrides = [item for item in overrides if item.split("=", 1)[0] not in given] + extra  # extra wins
     started = time.perf_counter()
+    # the run's output goes straight to ours, so a run stopped by a time limit still leaves its log
     proc = subprocess.run([sys.executable, "-m", "ftflow", "run", *overrides], cwd=home, env=env,
-                          capture_output=True, text=True)
+                          stdout=sys.stderr)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
-        return {"path": "ftflow", "adapter": adapter, "error": (proc.stdout + proc.stderr)[-2000:]}
+        return {"path": "ftflow", "adapter": adapter, "error": f"ftflow run exited {proc.returncode} (output above)"}
     shown = subprocess.run([sys.executable, "-m", "ftflow", "show", "last", "--json"], cwd=home, env=env,
                            capture_output=True, text=True, check=True)
     record = json.loads(shown.stdout)
@@ -242,8 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         home = args.home or temporary
         Path(home).mkdir(parents=True, exist_ok=True)
         for adapter in adapters:
-            if adapter != "qlora" and not args.skip_baseline:
-                record(run_baseline_process(adapter, args.steps, args.seq))
+            reference = "lora" if adapter == "qlora" else adapter  # QLoRA is judged against the bf16 LoRA baseline
+            if not args.skip_baseline and not any(r["path"] == "hf+peft" and r["adapter"] == reference for r in rows):
+                record(run_baseline_process(reference, args.steps, args.seq))
             record(ftflow_path(adapter, args.steps, args.seq, Path(home), args.ftflow_extra.split(), args.data))
         for extra in args.also:
             adapter, _, overrides = extra.partition(":")

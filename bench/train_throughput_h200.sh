@@ -3,9 +3,9 @@
 # (MFU), QLoRA, and the loss-parity test.  Each step has its own time limit, sized for a cold machine (no
 # inductor cache): a first ftflow run takes ~240 s with its data stage and compilation, the baseline ~65 s.
 # A device call allows 600 s, so run it in three calls (one bench per host: the single-GPU device kind):
-#   bash bench/train_throughput_h200.sh lora groups    # ~8 minutes: baseline and defaults, then + method.lora_groups
-#   bash bench/train_throughput_h200.sh parity full    # ~8 minutes
-#   bash bench/train_throughput_h200.sh qlora          # ~4 minutes
+#   bash bench/train_throughput_h200.sh lora nogroups   # ~9 minutes: baseline and defaults, then method.lora_groups=false
+#   bash bench/train_throughput_h200.sh parity full     # ~8 minutes
+#   bash bench/train_throughput_h200.sh qlora           # ~6 minutes: the LoRA baseline, QLoRA at batch 6 and 4x2
 # Output under $OUT (or /tmp/out): one .txt (and .json) per step.  Run from the repo root with ftflow and the
 # GPU extras importable (../shared/device/README.md: wheels installed with --target, PYTHONPATH set).
 set -uo pipefail
@@ -20,17 +20,17 @@ step() {  # name, seconds, command...
   grep -h "^ftflow\|^hf\|passed\|failed\|worst" "$out/$name.txt"
 }
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(lora groups)
+[ ${#steps[@]} -gt 0 ] || steps=(lora nogroups)
 for name in "${steps[@]}"; do
   case $name in
-    lora) step lora 330 "${bench[@]}" --adapters lora --steps 50 --json "$out/lora.json" ;;
-    groups) step groups 180 "${bench[@]}" --adapters lora --steps 50 --skip-baseline --json "$out/groups.json" \
-                --ftflow-extra "method.lora_groups=true" ;;
+    lora) step lora 420 "${bench[@]}" --adapters lora --steps 50 --json "$out/lora.json" ;;
+    nogroups) step nogroups 170 "${bench[@]}" --adapters lora --steps 50 --skip-baseline --json "$out/nogroups.json" \
+                --ftflow-extra "method.lora_groups=false" ;;
     full) step full 240 "${bench[@]}" --adapters full --steps 24 --skip-baseline --json "$out/full.json" \
               --ftflow-extra "method.batch_size=16 method.torch_compile=true" ;;
-    qlora) step qlora 200 "${bench[@]}" --adapters qlora --steps 30 --skip-baseline --json "$out/qlora.json" \
-               --ftflow-extra "method.batch_size=4 method.gradient_accumulation=2" ;;
-    parity) step parity 230 python3 -m pytest -q -m gpu -p no:cacheprovider tests/plugins/train/test_gpu_speed.py -s ;;
-    *) echo "unknown step $name (lora, groups, full, qlora, parity)" >&2; exit 2 ;;
+    qlora) step qlora 330 "${bench[@]}" --adapters qlora --steps 40 --json "$out/qlora.json" \
+               --ftflow-extra "method.batch_size=6" --also "qlora:method.batch_size=4 method.gradient_accumulation=2" ;;
+    parity) step parity 280 python3 -m pytest -q -m gpu -p no:cacheprovider tests/plugins/train/test_gpu_speed.py -s ;;
+    *) echo "unknown step $name (lora, nogroups, full, qlora, parity)" >&2; exit 2 ;;
   esac
 done
