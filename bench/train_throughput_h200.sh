@@ -5,7 +5,7 @@
 # A device call allows 600 s, so run it in three calls (one bench per host: the single-GPU device kind):
 #   bash bench/train_throughput_h200.sh lora nogroups   # ~9 minutes: baseline and defaults, then method.lora_groups=false
 #   bash bench/train_throughput_h200.sh parity full     # ~8 minutes
-#   bash bench/train_throughput_h200.sh qlora           # ~6 minutes: the LoRA baseline, QLoRA at batch 6 and 4x2
+#   bash bench/train_throughput_h200.sh qlora           # ~9 minutes: the LoRA baseline; QLoRA 4x2, + fused_qlora, batch 6
 # Output under $OUT (or /tmp/out): one .txt (and .json) per step.  Run from the repo root with ftflow and the
 # GPU extras importable (../shared/device/README.md: wheels installed with --target, PYTHONPATH set).
 set -uo pipefail
@@ -28,8 +28,10 @@ for name in "${steps[@]}"; do
                 --ftflow-extra "method.lora_groups=false" ;;
     full) step full 240 "${bench[@]}" --adapters full --steps 24 --skip-baseline --json "$out/full.json" \
               --ftflow-extra "method.batch_size=16 method.torch_compile=true" ;;
-    qlora) step qlora 330 "${bench[@]}" --adapters qlora --steps 40 --json "$out/qlora.json" \
-               --ftflow-extra "method.batch_size=6" --also "qlora:method.batch_size=4 method.gradient_accumulation=2" ;;
+    qlora) step qlora 560 "${bench[@]}" --adapters qlora --steps 40 --json "$out/qlora.json" \
+               --ftflow-extra "method.batch_size=4 method.gradient_accumulation=2" \
+               --also "qlora:method.batch_size=4 method.gradient_accumulation=2 method.fused_qlora=true" \
+               --also "qlora:method.batch_size=6 method.fused_qlora=true" ;;
     parity) step parity 280 python3 -m pytest -q -m gpu -p no:cacheprovider tests/plugins/train/test_gpu_speed.py -s ;;
     *) echo "unknown step $name (lora, nogroups, full, qlora, parity)" >&2; exit 2 ;;
   esac

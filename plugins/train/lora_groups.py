@@ -5,7 +5,7 @@ of them is one ``LoraLinearFunction``: per step and layer 7 autograd calls and 8
 backward), 5 of the 8 tiny rank-r GEMMs whose host-side launch (~44 µs of CPU time each in the H200 profile,
 672 of them a step) costs more than their GPU time.  ``GroupedLoraFunction`` computes a group in one call:
 one down-projection ``x @ [s1 A1; s2 A2; ...].T`` for all members, one input-gradient GEMM and one A-gradient
-GEMM for all members in the backward; each member keeps its own base GEMM (no weight copies) with the
+GEMM for all members in the backward; each member keeps its own base GEMM (no weight copies; a 4-bit base is dequantized, as alone) with the
 low-rank term added in its epilogue, and its own B GEMMs.  Per layer: 4 autograd calls and 47 GEMMs instead
 of 7 and 56.
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from ftflow_plugins.train.lora_speed import fusable_adapter, fused_forward, low_rank_weights
+from ftflow_plugins.train.lora_speed import dense_weight, fusable_adapter, fused_forward, low_rank_weights
 
 GROUPS = (("q_proj", "k_proj", "v_proj"), ("gate_proj", "up_proj"))
 
@@ -46,7 +46,7 @@ class GroupedLoraFunction(torch.autograd.Function):
             out = down[:, start:start + rank] @ b.t()
             if bias is not None:
                 out += bias.to(dtype)
-            out.addmm_(rows, weight.to(dtype).t())
+            out.addmm_(rows, dense_weight(weight, dtype).t())
             outputs.append(out.reshape(*x.shape[:-1], out.shape[-1]))
             start += rank
         ctx.save_for_backward(rows, down, a_cat, scales, *weights, *bs)
@@ -65,7 +65,7 @@ class GroupedLoraFunction(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             grad_x = grad_down @ a_cat
             for g, weight in zip(grads, weights, strict=True):
-                grad_x.addmm_(g, weight.to(rows.dtype))
+                grad_x.addmm_(g, dense_weight(weight, rows.dtype))
             grad_x = grad_x.reshape(ctx.x_shape)
         # all members' A gradients stacked, scaled in fp32 (as LoraLinearFunction does), in the adapters' dtype
         grad_a = (grad_down.t() @ rows).float().mul_(scales[:, None]).to(ctx.param_dtypes[0][0])

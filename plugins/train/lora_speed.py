@@ -13,7 +13,9 @@ fp32 accumulation, fp32 gradients for the fp32 adapter weights.
 It replaces ``forward`` on individual layers only where that is exact (a plain ``nn.Linear`` base whose
 weight and bias are frozen, one active adapter with dropout 0, no DoRA or other variant, no LoRA bias,
 and bf16 autocast or inputs in the adapters' dtype); every other layer or adapter, and every layer while
-adapters are merged or disabled, keeps peft's forward.  Off by default under torchrun (measured on one
+adapters are merged or disabled, keeps peft's forward.  With ``method.fused_qlora`` the base may also be a
+bitsandbytes 4-bit ``Linear4bit`` (QLoRA): its weight is dequantized in the forward and again in the backward,
+as bitsandbytes' own matmul does (no dense copy is kept), and the call must run in the layer's compute dtype.  Off by default under torchrun (measured on one
 GPU; FSDP wrappings that shard the LoRA modules separately would need their own hooks).  Saved adapters
 are unchanged.
 """
@@ -37,13 +39,13 @@ class LoraLinearFunction(torch.autograd.Function):
         the fp32 ``lora_a``/``lora_b`` are passed for their gradients only."""
         dtype = a.dtype
         rows = x.reshape(-1, x.shape[-1]).to(dtype)
-        base = weight.to(dtype)
+        base = dense_weight(weight, dtype)
         down = rows @ a.t()  # tokens x r
         out = down @ b.t()
         if bias is not None:
             out += bias.to(dtype)
         out.addmm_(rows, base.t())  # the low-rank term rides in the base GEMM's epilogue
-        ctx.save_for_backward(rows, down, base, a, b)
+        ctx.save_for_backward(rows, down, weight if is_4bit(weight) else base, a, b)
         ctx.scaling = scaling
         ctx.x_shape = x.shape
         ctx.param_dtypes = (lora_a.dtype, lora_b.dtype)
@@ -57,11 +59,25 @@ class LoraLinearFunction(torch.autograd.Function):
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad_down @ a
-            grad_x.addmm_(grad, base)
+            grad_x.addmm_(grad, dense_weight(base, rows.dtype))
             grad_x = grad_x.reshape(ctx.x_shape)
         grad_a = (grad_down.t() @ rows).to(ctx.param_dtypes[0]) * ctx.scaling if ctx.needs_input_grad[3] else None
         grad_b = (grad.t() @ down).to(ctx.param_dtypes[1]) if ctx.needs_input_grad[4] else None
         return grad_x, None, None, grad_a, grad_b, None, None, None
+
+
+def is_4bit(weight: torch.Tensor) -> bool:
+    """A bitsandbytes 4-bit weight (packed, with its quantization state)."""
+    return getattr(weight, "quant_state", None) is not None
+
+
+def dense_weight(weight: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The base weight in ``dtype``: a 4-bit one dequantized, as its own layer does on every call."""
+    if not is_4bit(weight):
+        return weight.to(dtype)
+    from bitsandbytes.functional import dequantize_4bit
+
+    return dequantize_4bit(weight, weight.quant_state).to(dtype)
 
 
 class _OptimizerSteps:
@@ -108,15 +124,23 @@ def _cast(lora_a: torch.Tensor, lora_b: torch.Tensor, scaling: float, dtype: tor
     return (lora_a * scaling).to(dtype), lora_b.to(dtype, copy=True)
 
 
-def _exact_adapters(layer: Any) -> set[str]:
+def _lora_4bit(layer: Any) -> bool:
+    """peft's LoRA layer on a bitsandbytes 4-bit ``Linear4bit`` base (QLoRA)."""
+    if type(layer).__module__ != "peft.tuners.lora.bnb" or type(layer).__name__ != "Linear4bit":
+        return False
+    from bitsandbytes.nn import Linear4bit
+
+    return type(layer.base_layer) is Linear4bit and is_4bit(layer.base_layer.weight)
+
+
+def _exact_adapters(layer: Any, four_bit: bool = False) -> set[str]:
     """The adapters of ``layer`` for which ``LoraLinearFunction`` computes exactly what peft's forward does
-    (empty when the layer itself does not qualify)."""
+    (empty when the layer itself does not qualify); ``four_bit``: 4-bit bases qualify too."""
     from peft.tuners.lora.layer import Linear as LoraLinear
 
     base = getattr(layer, "base_layer", None)
-    if type(layer) is not LoraLinear or type(base) is not torch.nn.Linear or layer.fan_in_fan_out:
-        return set()
-    if not base.weight.is_floating_point() or base.weight.requires_grad:
+    plain = type(layer) is LoraLinear and type(base) is torch.nn.Linear and base.weight.is_floating_point()
+    if not (plain or four_bit and _lora_4bit(layer)) or layer.fan_in_fan_out or base.weight.requires_grad:
         return set()
     if base.bias is not None and base.bias.requires_grad:  # adapter.bias=all/lora_only trains it
         return set()
@@ -133,6 +157,10 @@ def fusable_adapter(layer: Any, x: torch.Tensor, autocast: bool) -> str | None:
     if (name not in layer._ftflow_exact_adapters or layer.merged or layer.disable_adapters
             or not (autocast or x.dtype == layer.lora_A[name].weight.dtype)):
         return None
+    # A 4-bit base computes in its compute dtype and returns the input's: fuse only when both are ours.
+    compute = getattr(layer.base_layer, "compute_dtype", None) if is_4bit(layer.base_layer.weight) else None
+    if compute is not None and (x.dtype != compute or autocast and torch.get_autocast_dtype(x.device.type) != compute):
+        return None
     return name
 
 
@@ -147,9 +175,10 @@ def fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torc
                                     self.lora_B[name].weight, self.scaling[name], a, b)
 
 
-def fuse_lora_layers(model: Any) -> int:
-    """Route every fusable LoRA layer of ``model`` through ``LoraLinearFunction``; returns how many."""
-    layers = [(m, _exact_adapters(m)) for m in model.modules()]
+def fuse_lora_layers(model: Any, four_bit: bool = False) -> int:
+    """Route every fusable LoRA layer of ``model`` through ``LoraLinearFunction`` (with ``four_bit``, those
+    on 4-bit bases too); returns how many."""
+    layers = [(m, _exact_adapters(m, four_bit)) for m in model.modules()]
     layers = [(layer, exact) for layer, exact in layers if exact]
     _OptimizerSteps.start()
     for layer, exact in layers:
@@ -168,13 +197,15 @@ def skip_input_casts(model: Any) -> int:
 
 
 def speed_up_lora(ctx: Any, cfg: Any, backend: Any, model: Any, one_process: bool) -> None:
-    """Apply ``method.lora_autocast``, ``method.fused_lora`` and ``method.lora_groups`` to ``model``."""
+    """Apply ``method.lora_autocast``, ``method.fused_lora`` (``fused_qlora``) and ``method.lora_groups``."""
     gpu_bf16 = backend.device() == "cuda" and backend.use_bf16()
     if cfg.lora_autocast if cfg.lora_autocast is not None else gpu_bf16:
         ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(model)} layers)")
     fused = cfg.fused_lora if cfg.fused_lora is not None else gpu_bf16 and one_process
     if fused:
-        ctx.log(f"fused LoRA forward/backward on {fuse_lora_layers(model)} layers")
+        ctx.log(f"fused LoRA forward/backward on {fuse_lora_layers(model, four_bit=cfg.fused_qlora)} layers")
+    elif cfg.fused_qlora:
+        ctx.log("method.fused_qlora skipped: it needs method.fused_lora (off here)")
     if cfg.lora_groups and not fused:
         ctx.log("method.lora_groups skipped: it needs fused LoRA layers (method.fused_lora is off here)")
     elif fused and cfg.lora_groups is not False:

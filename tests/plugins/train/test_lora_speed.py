@@ -151,3 +151,98 @@ def test_cached_adapter_casts_follow_every_optimizer_step(autocast):
         with fused.disable_adapter():
             base = logits(fused)
     torch.testing.assert_close(logits(fused), base)
+
+
+def _qlora_pair(tmp_path):
+    """A tiny Llama loaded in 4-bit NF4 (bf16 compute) with LoRA on every linear layer, adapters in bf16 as trl
+    makes them for quantized models; and its fp32 twin: the same dequantized base weights and adapters."""
+    pytest.importorskip("bitsandbytes")
+    from bitsandbytes.functional import dequantize_4bit
+    from peft import LoraConfig, get_peft_model
+    from transformers import BitsAndBytesConfig, LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2)
+    LlamaForCausalLM(config).save_pretrained(tmp_path)
+    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                               bnb_4bit_compute_dtype=torch.bfloat16)
+    lora = LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM")
+    qlora = get_peft_model(LlamaForCausalLM.from_pretrained(tmp_path, quantization_config=quant, dtype=torch.bfloat16,
+                                                            device_map={"": "cpu"}), lora)
+    for name, param in qlora.named_parameters():
+        if param.requires_grad:
+            if "lora_B" in name:
+                torch.nn.init.normal_(param, std=0.2)
+            param.data = param.data.to(torch.bfloat16)
+    twin = get_peft_model(LlamaForCausalLM.from_pretrained(tmp_path, dtype=torch.float32), copy.deepcopy(lora))
+    dense = {name: module for name, module in twin.named_modules()}
+    with torch.no_grad():
+        for name, module in qlora.named_modules():
+            if hasattr(module, "lora_A"):
+                weight = module.base_layer.weight
+                dense[name].base_layer.weight.copy_(dequantize_4bit(weight, weight.quant_state).float())
+        twin.load_state_dict({k: v.float() for k, v in qlora.state_dict().items() if "lora_" in k}, strict=False)
+    return qlora, twin
+
+
+def test_4bit_layers_fused_and_grouped_match_peft(tmp_path, monkeypatch):
+    """method.fused_qlora: LoRA layers on 4-bit bases, fused alone and in groups, are as close to the fp32
+    twin as peft's own QLoRA forward is, in loss and every adapter gradient (a wrong term would be far off);
+    under autocast and with the model's own bf16 inputs.  Without ``four_bit`` nothing is fused."""
+    from ftflow_plugins.train import lora_speed
+    from ftflow_plugins.train.lora_groups import group_lora_projections
+
+    qlora, twin = _qlora_pair(tmp_path)
+    assert lora_speed.fuse_lora_layers(copy.deepcopy(qlora)) == 0
+    fused, grouped = copy.deepcopy(qlora), copy.deepcopy(qlora)
+    assert lora_speed.fuse_lora_layers(fused, four_bit=True) == 2 * 7
+    lora_speed.fuse_lora_layers(grouped, four_bit=True)
+    assert group_lora_projections(grouped) == 2 * 2
+    calls = []
+    original = lora_speed.LoraLinearFunction.apply
+    monkeypatch.setattr(lora_speed.LoraLinearFunction, "apply", lambda *a: calls.append(1) or original(*a))
+    ids = torch.randint(0, 64, (2, 12), generator=torch.Generator().manual_seed(1))
+    ref_loss, ref_grads = _loss_and_grads(twin, ids, autocast=False)
+    for autocast in (True, False):
+        for model in (qlora, fused, grouped):
+            model.zero_grad()
+        peft_loss, peft_grads = _loss_and_grads(qlora, ids, autocast)
+        calls.clear()
+        for model, expected_calls in ((fused, 2 * 7), (grouped, 2 * 2)):  # grouped: only o_proj and down_proj
+            loss, grads = _loss_and_grads(model, ids, autocast)
+            assert len(calls) == expected_calls
+            calls.clear()
+            assert grads.keys() == ref_grads.keys() and all(g.dtype == torch.bfloat16 for g in grads.values())
+            torch.testing.assert_close(loss.float(), ref_loss, rtol=2e-2, atol=2e-2)
+            errors, peft_errors = _relative_errors(grads, ref_grads), _relative_errors(peft_grads, ref_grads)
+            assert max(errors) < 0.1 and sum(errors) < 1.5 * sum(peft_errors), (autocast, errors, peft_errors)
+        assert abs(peft_loss.float() - ref_loss) < 2e-2
+
+
+def test_4bit_layers_keep_no_dense_weight_and_respect_the_compute_dtype(tmp_path, monkeypatch):
+    """A fused 4-bit layer saves its packed weight for the backward, not a dequantized copy (QLoRA's memory
+    saving); an input in another dtype than the layer's compute dtype takes peft's path."""
+    from ftflow_plugins.train import lora_speed
+
+    qlora, _ = _qlora_pair(tmp_path)
+    lora_speed.fuse_lora_layers(qlora, four_bit=True)
+    layer = qlora.base_model.model.model.layers[0].mlp.gate_proj
+    saved = []
+
+    def pack(tensor):
+        saved.append((tuple(tensor.shape), tensor.dtype))
+        return tensor
+
+    x = torch.randn(3, 64, dtype=torch.bfloat16, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        layer(x).sum().backward()
+    assert saved and (128, 64) not in [shape for shape, _ in saved]  # no dense out x in weight
+    assert any(dtype == torch.uint8 for _, dtype in saved)  # the packed 4-bit weight
+    calls = []
+    original = lora_speed.LoraLinearFunction.apply
+    monkeypatch.setattr(lora_speed.LoraLinearFunction, "apply", lambda *a: calls.append(1) or original(*a))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        layer(x)
+        layer(x.float())  # fp32 input, bf16 compute: bitsandbytes returns fp32, so peft's path
+    assert len(calls) == 1
