@@ -61,9 +61,9 @@ def main() -> None:
     import torch
     from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
-    from ftflow_plugins.train.common import TokenCounter
     from ftflow_plugins.train.packed_batches import PackedBatchCollator
     from ftflow_plugins.train.sft_loss import label_positions
+    from ftflow_plugins.train.telemetry import TokenCounter
 
     as_lists = packed_rows(args.batch * args.batches, args.seq)
     as_arrays = as_lists.with_format("numpy")

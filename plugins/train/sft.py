@@ -16,7 +16,6 @@ from ftflow.stage import StageContext
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
     TRAIN_LIBRARIES,
-    TokenCounter,
     TrainSettings,
     format_problem,
     settings_problems,
@@ -25,6 +24,7 @@ from ftflow_plugins.train.common import (
 from ftflow_plugins.train.mix import MixConfig, mix_problems, mixed_dataset
 from ftflow_plugins.train.packed_batches import PackedBatchCollator
 from ftflow_plugins.train.sft_loss import label_positions, lean_metrics_trainer, plain_loss_trainer
+from ftflow_plugins.train.telemetry import TokenCounter
 
 
 @dataclasses.dataclass

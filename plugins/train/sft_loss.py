@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftflow_plugins.train.common import TokenCounter
+from ftflow_plugins.train.telemetry import TokenCounter
 
 LABEL_INDEX = "ftflow_label_index"  # flat positions (row * length + t) whose hidden state predicts a label
 LABEL_TARGETS = "ftflow_label_targets"  # the labels at those positions

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from ftflow_plugins.train.common import TokenCounter
 from ftflow_plugins.train.packed_batches import PackedBatchCollator
 from ftflow_plugins.train.sft_loss import label_positions
+from ftflow_plugins.train.telemetry import TokenCounter
 
 
 def packed_examples(rows: int, length: int, seed: int, with_lengths: bool = True) -> list[dict]:

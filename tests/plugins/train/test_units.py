@@ -47,7 +47,7 @@ def test_method_option_errors_are_named():
 
 
 def test_steady_rate_starts_after_the_warmup_steps_and_needs_two_logs():
-    from ftflow_plugins.train.common import steady_rate
+    from ftflow_plugins.train.telemetry import steady_rate
 
     # logs every 10 steps: the rate runs from step 10's log to the last, whatever step 1-3 cost
     samples = [(10, 100.0, 1000.0), (20, 101.0, 3000.0), (30, 102.0, 5000.0)]
