@@ -33,7 +33,8 @@ TRAIN_LIBRARIES = ("torch", "transformers", "trl", "peft", "datasets", "accelera
 #: Helper modules whose source enters every method's code fingerprint.
 TRAIN_CODE = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common", "ftflow_plugins.train.adapters",
               "ftflow_plugins.train.launchers", "ftflow_plugins.train.memory", "ftflow_plugins.train.profile",
-              "ftflow_plugins.train.lora_speed", "ftflow_plugins.train.telemetry")
+              "ftflow_plugins.train.lora_speed", "ftflow_plugins.train.lora_groups",
+              "ftflow_plugins.train.telemetry")
 REPORTERS = {"tensorboard": "tensorboard"}  # report_to name -> module it needs
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 

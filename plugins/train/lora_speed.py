@@ -13,16 +13,19 @@ fp32 accumulation, fp32 gradients for the fp32 adapter weights.
 It replaces ``forward`` on individual layers only where that is exact (a plain ``nn.Linear`` base whose
 weight and bias are frozen, one active adapter with dropout 0, no DoRA or other variant, no LoRA bias,
 and bf16 autocast or inputs in the adapters' dtype); every other layer or adapter, and every layer while
-adapters are merged or disabled, keeps peft's forward.  With ``method.fused_qlora`` the base may also be a
-bitsandbytes 4-bit ``Linear4bit`` (QLoRA): its weight is dequantized in the forward and again in the backward,
-as bitsandbytes' own matmul does (no dense copy is kept), and the call must run in the layer's compute dtype.  Off by default under torchrun (measured on one
-GPU; FSDP wrappings that shard the LoRA modules separately would need their own hooks).  Saved adapters
-are unchanged.
+adapters are merged or disabled, keeps peft's forward.  With ``method.fused_qlora`` the base may also be
+a bitsandbytes 4-bit ``Linear4bit`` (QLoRA): its weight is dequantized in the forward and again in the
+backward, as bitsandbytes' own backward does (no dense copy is kept).  Such a layer is fused only while the
+call runs in its compute dtype and its weight is in the layout ``dequantize_4bit`` reads (bitsandbytes may
+drop the quantization state, or repack the weight for its CPU kernels); otherwise peft's path runs.
+Off by default under torchrun (measured on one GPU; FSDP wrappings that shard the LoRA modules separately
+would need their own hooks).  Saved adapters are unchanged.
 """
 
 from __future__ import annotations
 
 import types
+import warnings
 from typing import Any
 
 import torch
@@ -61,7 +64,9 @@ class LoraLinearFunction(torch.autograd.Function):
             grad_x = grad_down @ a
             grad_x.addmm_(grad, dense_weight(base, rows.dtype))
             grad_x = grad_x.reshape(ctx.x_shape)
-        grad_a = (grad_down.t() @ rows).to(ctx.param_dtypes[0]) * ctx.scaling if ctx.needs_input_grad[3] else None
+        grad_a = None
+        if ctx.needs_input_grad[3]:  # scaled in fp32, then in the adapter's dtype (bf16 for trl's QLoRA adapters)
+            grad_a = (grad_down.t() @ rows).float().mul_(ctx.scaling).to(ctx.param_dtypes[0])
         grad_b = (grad.t() @ down).to(ctx.param_dtypes[1]) if ctx.needs_input_grad[4] else None
         return grad_x, None, None, grad_a, grad_b, None, None, None
 
@@ -69,6 +74,13 @@ class LoraLinearFunction(torch.autograd.Function):
 def is_4bit(weight: torch.Tensor) -> bool:
     """A bitsandbytes 4-bit weight (packed, with its quantization state)."""
     return getattr(weight, "quant_state", None) is not None
+
+
+def _dequantizable(weight: torch.Tensor) -> bool:
+    """A 4-bit weight ``dequantize_4bit`` can read: with its state, not repacked for bitsandbytes' CPU kernels
+    (that layout would dequantize to wrong numbers without an error)."""
+    state = getattr(weight, "quant_state", None)
+    return state is not None and not getattr(state, "packing_format_for_cpu", False)
 
 
 def dense_weight(weight: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -130,7 +142,7 @@ def _lora_4bit(layer: Any) -> bool:
         return False
     from bitsandbytes.nn import Linear4bit
 
-    return type(layer.base_layer) is Linear4bit and is_4bit(layer.base_layer.weight)
+    return type(layer.base_layer) is Linear4bit and _dequantizable(layer.base_layer.weight)
 
 
 def _exact_adapters(layer: Any, four_bit: bool = False) -> set[str]:
@@ -157,10 +169,15 @@ def fusable_adapter(layer: Any, x: torch.Tensor, autocast: bool) -> str | None:
     if (name not in layer._ftflow_exact_adapters or layer.merged or layer.disable_adapters
             or not (autocast or x.dtype == layer.lora_A[name].weight.dtype)):
         return None
-    # A 4-bit base computes in its compute dtype and returns the input's: fuse only when both are ours.
-    compute = getattr(layer.base_layer, "compute_dtype", None) if is_4bit(layer.base_layer.weight) else None
-    if compute is not None and (x.dtype != compute or autocast and torch.get_autocast_dtype(x.device.type) != compute):
-        return None
+    if layer._ftflow_4bit:  # it computes in its compute dtype and returns the input's: fuse when both are ours
+        compute = layer.base_layer.compute_dtype or x.dtype
+        if (not _dequantizable(layer.base_layer.weight) or x.dtype != compute
+                or autocast and torch.get_autocast_dtype(x.device.type) != compute):
+            # once per process (the warnings filter): a run that asked for fused_qlora should see it did not get it
+            warnings.warn(f"method.fused_qlora: a 4-bit LoRA layer runs peft's path (input {x.dtype}, compute "
+                          f"{compute}, autocast {autocast}, weight readable {_dequantizable(layer.base_layer.weight)})",
+                          stacklevel=2)
+            return None
     return name
 
 
@@ -183,6 +200,7 @@ def fuse_lora_layers(model: Any, four_bit: bool = False) -> int:
     _OptimizerSteps.start()
     for layer, exact in layers:
         layer._ftflow_exact_adapters = exact  # checked on every call: adapters can be switched later
+        layer._ftflow_4bit = _lora_4bit(layer)
         layer.forward = types.MethodType(fused_forward, layer)
     return len(layers)
 

@@ -16,6 +16,7 @@ from ftflow_plugins.common.hf import count_parameters
 
 
 def peak_memory_gb(device: str) -> float:
+    """The process's peak: the allocator's on CUDA, resident memory (what the machine must hold) elsewhere."""
     if device == "cuda":
         import torch
 

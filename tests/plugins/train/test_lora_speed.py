@@ -153,9 +153,11 @@ def test_cached_adapter_casts_follow_every_optimizer_step(autocast):
     torch.testing.assert_close(logits(fused), base)
 
 
+
 def _qlora_pair(tmp_path):
     """A tiny Llama loaded in 4-bit NF4 (bf16 compute) with LoRA on every linear layer, adapters in bf16 as trl
-    makes them for quantized models; and its fp32 twin: the same dequantized base weights and adapters."""
+    makes them for quantized models, frozen biases on q/k/v/o; and its fp32 twin: the same dequantized base
+    weights, biases and adapters."""
     pytest.importorskip("bitsandbytes")
     from bitsandbytes.functional import dequantize_4bit
     from peft import LoraConfig, get_peft_model
@@ -163,7 +165,7 @@ def _qlora_pair(tmp_path):
 
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2)
+                         num_attention_heads=4, num_key_value_heads=2, attention_bias=True)
     LlamaForCausalLM(config).save_pretrained(tmp_path)
     quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                bnb_4bit_compute_dtype=torch.bfloat16)
@@ -176,14 +178,26 @@ def _qlora_pair(tmp_path):
                 torch.nn.init.normal_(param, std=0.2)
             param.data = param.data.to(torch.bfloat16)
     twin = get_peft_model(LlamaForCausalLM.from_pretrained(tmp_path, dtype=torch.float32), copy.deepcopy(lora))
-    dense = {name: module for name, module in twin.named_modules()}
+    dense = dict(twin.named_modules())
     with torch.no_grad():
         for name, module in qlora.named_modules():
             if hasattr(module, "lora_A"):
-                weight = module.base_layer.weight
+                weight, bias = module.base_layer.weight, module.base_layer.bias
                 dense[name].base_layer.weight.copy_(dequantize_4bit(weight, weight.quant_state).float())
-        twin.load_state_dict({k: v.float() for k, v in qlora.state_dict().items() if "lora_" in k}, strict=False)
+                if bias is not None:
+                    dense[name].base_layer.bias.copy_(bias.float())
+        adapters = {k: v.float() for k, v in qlora.state_dict().items() if "lora_" in k}
+        assert not twin.load_state_dict(adapters, strict=False).unexpected_keys
     return qlora, twin
+
+
+def _count_fused_calls(monkeypatch) -> list:
+    from ftflow_plugins.train import lora_speed
+
+    calls = []
+    original = lora_speed.LoraLinearFunction.apply
+    monkeypatch.setattr(lora_speed.LoraLinearFunction, "apply", lambda *a: calls.append(1) or original(*a))
+    return calls
 
 
 def test_4bit_layers_fused_and_grouped_match_peft(tmp_path, monkeypatch):
@@ -199,9 +213,7 @@ def test_4bit_layers_fused_and_grouped_match_peft(tmp_path, monkeypatch):
     assert lora_speed.fuse_lora_layers(fused, four_bit=True) == 2 * 7
     lora_speed.fuse_lora_layers(grouped, four_bit=True)
     assert group_lora_projections(grouped) == 2 * 2
-    calls = []
-    original = lora_speed.LoraLinearFunction.apply
-    monkeypatch.setattr(lora_speed.LoraLinearFunction, "apply", lambda *a: calls.append(1) or original(*a))
+    calls = _count_fused_calls(monkeypatch)
     ids = torch.randint(0, 64, (2, 12), generator=torch.Generator().manual_seed(1))
     ref_loss, ref_grads = _loss_and_grads(twin, ids, autocast=False)
     for autocast in (True, False):
@@ -214,15 +226,15 @@ def test_4bit_layers_fused_and_grouped_match_peft(tmp_path, monkeypatch):
             assert len(calls) == expected_calls
             calls.clear()
             assert grads.keys() == ref_grads.keys() and all(g.dtype == torch.bfloat16 for g in grads.values())
-            torch.testing.assert_close(loss.float(), ref_loss, rtol=2e-2, atol=2e-2)
+            assert abs(loss.float() - ref_loss) <= max(2 * abs(peft_loss.float() - ref_loss), 5e-3)
             errors, peft_errors = _relative_errors(grads, ref_grads), _relative_errors(peft_grads, ref_grads)
             assert max(errors) < 0.1 and sum(errors) < 1.5 * sum(peft_errors), (autocast, errors, peft_errors)
-        assert abs(peft_loss.float() - ref_loss) < 2e-2
 
 
-def test_4bit_layers_keep_no_dense_weight_and_respect_the_compute_dtype(tmp_path, monkeypatch):
+def test_4bit_layers_keep_no_dense_weight_and_fall_back_where_inexact(tmp_path, monkeypatch):
     """A fused 4-bit layer saves its packed weight for the backward, not a dequantized copy (QLoRA's memory
-    saving); an input in another dtype than the layer's compute dtype takes peft's path."""
+    saving).  peft's path runs for an input or autocast dtype other than the layer's compute dtype, and for a
+    weight that lost its quantization state or was repacked for bitsandbytes' CPU kernels."""
     from ftflow_plugins.train import lora_speed
 
     qlora, _ = _qlora_pair(tmp_path)
@@ -231,18 +243,28 @@ def test_4bit_layers_keep_no_dense_weight_and_respect_the_compute_dtype(tmp_path
     saved = []
 
     def pack(tensor):
-        saved.append((tuple(tensor.shape), tensor.dtype))
+        saved.append(tensor)
         return tensor
 
     x = torch.randn(3, 64, dtype=torch.bfloat16, requires_grad=True)
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         layer(x).sum().backward()
-    assert saved and (128, 64) not in [shape for shape, _ in saved]  # no dense out x in weight
-    assert any(dtype == torch.uint8 for _, dtype in saved)  # the packed 4-bit weight
-    calls = []
-    original = lora_speed.LoraLinearFunction.apply
-    monkeypatch.setattr(lora_speed.LoraLinearFunction, "apply", lambda *a: calls.append(1) or original(*a))
+    assert any(t.dtype == torch.uint8 for t in saved)  # the packed 4-bit weight
+    assert all(t.numel() < 64 * 128 for t in saved if t.is_floating_point())  # no dense weight, either way round
+    calls = _count_fused_calls(monkeypatch)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         layer(x)
-        layer(x.float())  # fp32 input, bf16 compute: bitsandbytes returns fp32, so peft's path
+        with pytest.warns(UserWarning, match="fused_qlora: a 4-bit LoRA layer runs peft's path"):
+            layer(x.float())  # fp32 input, bf16 compute: bitsandbytes returns fp32
+    with torch.autocast("cpu", dtype=torch.float16):
+        layer(x)
     assert len(calls) == 1
+    state = layer.base_layer.weight.quant_state
+    state.packing_format_for_cpu = True
+    assert lora_speed.fusable_adapter(layer, x, autocast=False) is None
+    state.packing_format_for_cpu = False
+    assert lora_speed.fusable_adapter(layer, x, autocast=False) == "default"
+    expected = layer(x)
+    layer.base_layer.weight.quant_state = None  # bitsandbytes restores it from the module in its own forward
+    torch.testing.assert_close(layer(x), expected, rtol=5e-2, atol=5e-3)  # peft in bf16: rounding only
+    assert len(calls) == 2
