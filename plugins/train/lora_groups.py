@@ -12,7 +12,9 @@ layer: 4 autograd calls and 47 GEMMs instead of 7 and 56.
 The first member of a group (``q_proj``, ``gate_proj``) computes all members' outputs and hands them to the
 others when they are called with the very same input tensor; a member called with another input, or while
 any member cannot be fused (merged, disabled, another adapter), computes alone, so results never depend on
-call order.  If a model calls only some members, the unused outputs live until the first member's next call.
+call order.  A group whose handed-over outputs are still untaken when its first member is called again
+(a model that calls only some members, or gives them other inputs: KV sharing, say) is dissolved for good,
+so the wasted pass runs once.
 Models with cross-attention are skipped (it reads k/v from another input: the shared pass would be
 wasted).  Applied after ``fuse_lora_layers``, only to its layers; not while compiling (the hand-over is
 Python state).  On wherever ``method.fused_lora`` is: +1.9% tokens/s on the H200 (bench/RESULTS.md).
@@ -88,6 +90,7 @@ class ProjectionGroup:
         self.source: torch.Tensor | None = None  # the input the pending outputs were computed from
         self.pending: dict[int, torch.Tensor] = {}  # id(layer) -> its output
         self._stacked: tuple[tuple[torch.Tensor, ...], torch.Tensor, torch.Tensor] | None = None
+        self.dissolved = False  # its members do not share their input in this model: each computes alone
 
     def take(self, layer: Any, x: torch.Tensor) -> torch.Tensor | None:
         """``layer``'s output if the first member computed it from this very ``x``."""
@@ -101,7 +104,11 @@ class ProjectionGroup:
     def run(self, x: torch.Tensor) -> torch.Tensor | None:
         """Every member's output from ``x`` (the others kept for their calls); None when any member cannot be
         fused right now, so each computes alone."""
+        if self.pending:  # the last pass's outputs were never taken
+            self.dissolved = True
         self.source, self.pending = None, {}
+        if self.dissolved:
+            return None
         autocast = torch.is_autocast_enabled(x.device.type)
         dtype = torch.get_autocast_dtype(x.device.type) if autocast else x.dtype
         members, ranks, lows = [], [], []
@@ -136,7 +143,7 @@ class ProjectionGroup:
 
 def _grouped_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     group: ProjectionGroup = self._ftflow_group
-    if args or kwargs or torch.compiler.is_compiling():
+    if args or kwargs or group.dissolved or torch.compiler.is_compiling():
         return fused_forward(self, x, *args, **kwargs)
     output = group.take(self, x)
     if output is None and self is group.layers[0]:

@@ -54,6 +54,7 @@ def test_grouped_layers_match_peft(monkeypatch):
     torch.testing.assert_close(loss, plain_loss, rtol=1e-3, atol=1e-3)
     errors, peft_errors = _relative_errors(grads, ref_grads), _relative_errors(plain_grads, ref_grads)
     assert max(errors) < 0.1 and sum(errors) < 1.5 * sum(peft_errors)
+    assert not any(m._ftflow_group.dissolved for m in grouped.modules() if hasattr(m, "_ftflow_group"))
 
 
 def test_a_member_called_with_another_input_computes_alone():
@@ -70,6 +71,25 @@ def test_a_member_called_with_another_input_computes_alone():
         torch.testing.assert_close(attention.k_proj(x), reference.k_proj(x))  # handed over
         torch.testing.assert_close(attention.k_proj(x), reference.k_proj(x))  # again: computed alone
         torch.testing.assert_close(attention.v_proj(x), reference.v_proj(x))
+
+
+def test_a_group_whose_outputs_go_unused_is_dissolved(monkeypatch):
+    """A model whose k/v read another input than q (KV sharing, say) wastes the shared pass once: the next
+    q_proj call finds the handed-over outputs untaken and the group computes alone from then on."""
+    plain, grouped = _tiny_lora_model(), _grouped(_tiny_lora_model())
+    attention, reference = grouped.base_model.model.model.layers[0].self_attn, \
+        plain.base_model.model.model.layers[0].self_attn
+    calls = _count_calls(monkeypatch)
+    x, y = torch.randn(2, 5, 32), torch.randn(2, 5, 32)
+    with torch.no_grad():
+        for _ in range(3):
+            torch.testing.assert_close(attention.q_proj(x), reference.q_proj(x))
+            torch.testing.assert_close(attention.k_proj(y), reference.k_proj(y))
+            torch.testing.assert_close(attention.v_proj(y), reference.v_proj(y))
+    assert attention.q_proj._ftflow_group.dissolved
+    assert calls == {"grouped": 1, "single": 3 * 3 - 1}  # the first pass's q_proj was grouped
+    gate_group = grouped.base_model.model.model.layers[0].mlp.gate_proj._ftflow_group
+    assert not gate_group.dissolved
 
 
 def test_grouped_layers_follow_optimizer_steps_merge_and_disable():
