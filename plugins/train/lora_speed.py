@@ -173,10 +173,10 @@ def fusable_adapter(layer: Any, x: torch.Tensor, autocast: bool) -> str | None:
         compute = layer.base_layer.compute_dtype or x.dtype
         if (not _dequantizable(layer.base_layer.weight) or x.dtype != compute
                 or autocast and torch.get_autocast_dtype(x.device.type) != compute):
-            # once per process (the warnings filter): a run that asked for fused_qlora should see it did not get it
-            warnings.warn(f"method.fused_qlora: a 4-bit LoRA layer runs peft's path (input {x.dtype}, compute "
-                          f"{compute}, autocast {autocast}, weight readable {_dequantizable(layer.base_layer.weight)})",
-                          stacklevel=2)
+            # once per process (the warnings filter): a run that asked for fused_qlora sees it did not get it
+            readable = _dequantizable(layer.base_layer.weight)
+            warnings.warn(f"method.fused_qlora: a 4-bit LoRA layer runs peft's path (input {x.dtype}, "
+                          f"compute {compute}, autocast {autocast}, weight readable {readable})", stacklevel=2)
             return None
     return name
 
