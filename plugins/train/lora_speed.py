@@ -200,7 +200,7 @@ def fuse_lora_layers(model: Any, four_bit: bool = False) -> int:
     _OptimizerSteps.start()
     for layer, exact in layers:
         layer._ftflow_exact_adapters = exact  # checked on every call: adapters can be switched later
-        layer._ftflow_4bit = _lora_4bit(layer)
+        layer._ftflow_4bit = is_4bit(layer.base_layer.weight)  # _exact_adapters admitted it as QLoRA
         layer.forward = types.MethodType(fused_forward, layer)
     return len(layers)
 

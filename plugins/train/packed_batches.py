@@ -18,10 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ftflow_plugins.train.sft_loss import label_stamps
+from ftflow_plugins.train.sft_loss import IGNORE, label_stamps
 from ftflow_plugins.train.telemetry import TokenCounter
-
-IGNORE = -100
 
 
 @dataclass(frozen=True)

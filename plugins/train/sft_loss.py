@@ -25,6 +25,7 @@ from typing import Any
 
 from ftflow_plugins.train.telemetry import TokenCounter
 
+IGNORE = -100  # the label that trains nothing (transformers' and trl's ignore index)
 LABEL_INDEX = "ftflow_label_index"  # flat positions (row * length + t) whose hidden state predicts a label
 LABEL_TARGETS = "ftflow_label_targets"  # the labels at those positions
 HEAD_SCALING = ("final_logit_softcapping", "logit_scale", "output_multiplier", "lm_head_multiplier", "logits_scaling")
@@ -38,7 +39,7 @@ def label_stamps(labels: Any) -> dict[str, Any]:
     import numpy as np
     import torch
 
-    row, position = np.nonzero(labels[:, 1:] != -100)
+    row, position = np.nonzero(labels[:, 1:] != IGNORE)
     return {LABEL_INDEX: torch.from_numpy(row * labels.shape[1] + position),
             LABEL_TARGETS: torch.from_numpy(labels[row, position + 1])}
 

@@ -36,6 +36,15 @@ def _relative_errors(grads, reference):
     return [((grads[n] - reference[n]).norm() / reference[n].norm()).item() for n in reference]
 
 
+def _count_fused_calls(monkeypatch) -> list:
+    from ftflow_plugins.train import lora_speed
+
+    calls = []
+    original = lora_speed.LoraLinearFunction.apply
+    monkeypatch.setattr(lora_speed.LoraLinearFunction, "apply", lambda *a: calls.append(1) or original(*a))
+    return calls
+
+
 def test_fused_layers_match_peft():
     """In fp32 the fused layers give peft's loss and gradients to rounding; under bf16 autocast they are
     as close to the fp32 reference as peft's own bf16 path is (a wrong term would be far off)."""
@@ -90,27 +99,22 @@ def test_layers_with_dropout_dora_or_trained_bias_keep_peft_forward():
     assert fuse_lora_layers(_tiny_lora_model(attention_bias=True)) == 2 * 7  # frozen biases are added
 
 
-def test_an_adapter_switched_in_later_is_checked_on_each_call():
+def test_an_adapter_switched_in_later_is_checked_on_each_call(monkeypatch):
     """A second adapter with dropout, made active after fusing, runs through peft's forward."""
     from peft import LoraConfig
 
-    from ftflow_plugins.train.lora_speed import LoraLinearFunction, fuse_lora_layers
+    from ftflow_plugins.train.lora_speed import fuse_lora_layers
 
     model = _tiny_lora_model()
     fuse_lora_layers(model)
     model.add_adapter("noisy", LoraConfig(r=4, lora_dropout=0.5, target_modules="all-linear",
                                           task_type="CAUSAL_LM"))
-    calls = []
-    original = LoraLinearFunction.apply
-    LoraLinearFunction.apply = lambda *args: calls.append(1) or original(*args)
-    try:
-        ids = torch.randint(0, 64, (1, 8))
-        model(input_ids=ids)
-        fused_calls = len(calls)
-        model.set_adapter("noisy")
-        model(input_ids=ids)
-    finally:
-        LoraLinearFunction.apply = original
+    calls = _count_fused_calls(monkeypatch)
+    ids = torch.randint(0, 64, (1, 8))
+    model(input_ids=ids)
+    fused_calls = len(calls)
+    model.set_adapter("noisy")
+    model(input_ids=ids)
     assert fused_calls == 2 * 7 and len(calls) == fused_calls
 
 
@@ -153,7 +157,6 @@ def test_cached_adapter_casts_follow_every_optimizer_step(autocast):
     torch.testing.assert_close(logits(fused), base)
 
 
-
 def _qlora_pair(tmp_path):
     """A tiny Llama loaded in 4-bit NF4 (bf16 compute) with LoRA on every linear layer, adapters in bf16 as trl
     makes them for quantized models, frozen biases on q/k/v/o; and its fp32 twin: the same dequantized base
@@ -189,15 +192,6 @@ def _qlora_pair(tmp_path):
         adapters = {k: v.float() for k, v in qlora.state_dict().items() if "lora_" in k}
         assert not twin.load_state_dict(adapters, strict=False).unexpected_keys
     return qlora, twin
-
-
-def _count_fused_calls(monkeypatch) -> list:
-    from ftflow_plugins.train import lora_speed
-
-    calls = []
-    original = lora_speed.LoraLinearFunction.apply
-    monkeypatch.setattr(lora_speed.LoraLinearFunction, "apply", lambda *a: calls.append(1) or original(*a))
-    return calls
 
 
 def test_4bit_layers_fused_and_grouped_match_peft(tmp_path, monkeypatch):
