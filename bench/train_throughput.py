@@ -49,6 +49,15 @@ SHAPE = dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num
              num_key_value_heads=8, vocab_size=128256, tie_word_embeddings=True, max_position_embeddings=4096,
              rope_theta=500000.0)
 BATCH = {"lora": 8, "qlora": 8, "full": 4}
+
+
+def dense_parameters() -> int:
+    """SHAPE's parameter count in bf16 (1,235,814,400): the N of a QLoRA run's MFU, whose 4-bit model reports
+    its packed count (two weights a byte)."""
+    hidden, inner = SHAPE["hidden_size"], SHAPE["intermediate_size"]
+    kv = SHAPE["num_key_value_heads"] * hidden // SHAPE["num_attention_heads"]
+    layer = 2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * inner + 2 * hidden
+    return SHAPE["vocab_size"] * hidden + SHAPE["num_hidden_layers"] * layer + hidden
 WARMUP = 3
 
 
@@ -195,8 +204,7 @@ def table(rows: list[dict]) -> str:
         if "error" in r:
             lines.append(f"{r['path']:<8} {r['adapter']:<6} FAILED: {r['error'].strip().splitlines()[-1]}")
             continue
-        # A 4-bit model reports its packed parameter count; the FLOPs are the bf16 shape's.
-        m = mfu(r["tokens_per_second"], r["adapter"], base.get("lora", r)["parameters"] if r["adapter"] == "qlora"
+        m = mfu(r["tokens_per_second"], r["adapter"], dense_parameters() if r["adapter"] == "qlora"
                 else r["parameters"])
         ref = base.get("lora" if r["adapter"] == "qlora" else r["adapter"])
         ratio = ""

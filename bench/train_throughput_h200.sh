@@ -6,8 +6,10 @@
 # A device call allows 600 s, so run it in three calls (one bench per host: the single-GPU device kind):
 #   bash bench/train_throughput_h200.sh lora nogroups   # ~9 minutes: baseline and defaults, then method.lora_groups=false
 #   bash bench/train_throughput_h200.sh parity full     # ~8 minutes
-#   bash bench/train_throughput_h200.sh qlora qlora6    # ~9 minutes: the LoRA baseline; QLoRA 4x2 with and without
-#                                                       # method.fused_qlora; then batch 6
+#   bash bench/train_throughput_h200.sh qlora           # ~8 minutes: the LoRA baseline; QLoRA at batch 6 with the
+#                                                       # defaults, then with method.fused_qlora=false
+#   bash bench/train_throughput_h200.sh qlora4          # QLoRA at batch 4 x 2 (after qlora: ~2 minutes)
+# A new batch shape costs ~4 minutes of Triton/inductor compilation on its first run on a machine.
 # Output under $OUT (or /tmp/out): one .txt (and .json) per step.  Run from the repo root with ftflow and the
 # GPU extras importable (../shared/device/README.md: wheels installed with --target, PYTHONPATH set).
 set -uo pipefail
@@ -30,12 +32,11 @@ for name in "${steps[@]}"; do
                 --ftflow-extra "method.lora_groups=false" ;;
     full) step full 240 "${bench[@]}" --adapters full --steps 24 --skip-baseline --json "$out/full.json" \
               --ftflow-extra "method.batch_size=16 method.torch_compile=true" ;;
-    qlora) step qlora 460 "${bench[@]}" --adapters qlora --steps 40 --json "$out/qlora.json" \
-               --ftflow-extra "method.batch_size=4 method.gradient_accumulation=2 method.fused_qlora=true" \
-               --also "qlora:method.batch_size=4 method.gradient_accumulation=2" ;;
-    qlora6) step qlora6 130 "${bench[@]}" --adapters qlora --steps 40 --skip-baseline --json "$out/qlora6.json" \
-                --ftflow-extra "method.batch_size=6 method.fused_qlora=true" ;;
+    qlora) step qlora 520 "${bench[@]}" --adapters qlora --steps 60 --json "$out/qlora.json" \
+               --ftflow-extra "method.batch_size=6" --also "qlora:method.batch_size=6 method.fused_qlora=false" ;;
+    qlora4) step qlora4 280 "${bench[@]}" --adapters qlora --steps 60 --skip-baseline --json "$out/qlora4.json" \
+                --ftflow-extra "method.batch_size=4 method.gradient_accumulation=2" ;;
     parity) step parity 280 python3 -m pytest -q -m gpu -p no:cacheprovider tests/plugins/train/test_gpu_speed.py -s ;;
-    *) echo "unknown step $name (lora, nogroups, full, qlora, qlora6, parity)" >&2; exit 2 ;;
+    *) echo "unknown step $name (lora, nogroups, full, qlora, qlora4, parity)" >&2; exit 2 ;;
   esac
 done

@@ -98,9 +98,10 @@ class TrainSettings:
     #: With ``fused_lora``: q/k/v and gate/up share one down-projection GEMM and one input- and A-gradient
     #: GEMM each (plugins/train/lora_groups.py).  None = on wherever ``fused_lora`` is on.
     lora_groups: bool | None = None
-    #: With ``fused_lora``: LoRA layers on 4-bit (QLoRA) bases are fused too, dequantizing in the forward and
-    #: again in the backward as bitsandbytes does.  Off until measured on a GPU.
-    fused_qlora: bool = False
+    #: With ``fused_lora``: LoRA layers on 4-bit (QLoRA) bases are fused (and grouped) too, dequantizing in
+    #: the forward and again in the backward as bitsandbytes does.  None = on wherever ``fused_lora`` is on
+    #: (+1-7% tokens/s for QLoRA at batch 6 in three paired runs on the H200, bench/RESULTS.md).
+    fused_qlora: bool | None = None
     #: Processes that collate batches ahead of the training loop; 0 = in the training process.  Measured on
     #: the H200 (bench/RESULTS.md): 2 workers were slower for packed LoRA (74.3k vs 75.9k tokens/s) — the
     #: loop is bound by Python on the host, and the workers' pin-memory thread competes with it for the GIL.

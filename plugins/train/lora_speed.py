@@ -11,15 +11,15 @@ beta 1), in both directions.  The numerics are peft's under bf16 autocast: the s
 fp32 accumulation, fp32 gradients for the fp32 adapter weights.
 
 It replaces ``forward`` on individual layers only where that is exact (a plain ``nn.Linear`` base whose
-weight and bias are frozen, one active adapter with dropout 0, no DoRA or other variant, no LoRA bias,
-and bf16 autocast or inputs in the adapters' dtype); every other layer or adapter, and every layer while
-adapters are merged or disabled, keeps peft's forward.  With ``method.fused_qlora`` the base may also be
-a bitsandbytes 4-bit ``Linear4bit`` (QLoRA): its weight is dequantized in the forward and again in the
-backward, as bitsandbytes' own backward does (no dense copy is kept).  Such a layer is fused only while the
-call runs in its compute dtype and its weight is in the layout ``dequantize_4bit`` reads (bitsandbytes may
-drop the quantization state, or repack the weight for its CPU kernels); otherwise peft's path runs.
-Off by default under torchrun (measured on one GPU; FSDP wrappings that shard the LoRA modules separately
-would need their own hooks).  Saved adapters are unchanged.
+weight and bias are frozen, one active adapter with dropout 0, no DoRA or other variant, no LoRA bias, and
+bf16 autocast or inputs in the adapters' dtype); every other layer or adapter, and every layer while
+adapters are merged or disabled, keeps peft's forward.  With ``method.fused_qlora`` (on wherever
+``method.fused_lora`` is) the base may also be a bitsandbytes 4-bit ``Linear4bit`` (QLoRA): its weight is
+dequantized in the forward and again in the backward, as bitsandbytes' own backward does (no dense copy is
+kept).  Such a layer is fused only while the call runs in its compute dtype and its weight is in the layout
+``dequantize_4bit`` reads (bitsandbytes may drop the quantization state, or repack the weight for its CPU
+kernels); otherwise peft's path runs.  Off by default under torchrun (measured on one GPU; FSDP wrappings
+that shard the LoRA modules separately would need their own hooks).  Saved adapters are unchanged.
 """
 
 from __future__ import annotations
@@ -221,7 +221,8 @@ def speed_up_lora(ctx: Any, cfg: Any, backend: Any, model: Any, one_process: boo
         ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(model)} layers)")
     fused = cfg.fused_lora if cfg.fused_lora is not None else gpu_bf16 and one_process
     if fused:
-        ctx.log(f"fused LoRA forward/backward on {fuse_lora_layers(model, four_bit=cfg.fused_qlora)} layers")
+        fused_layers = fuse_lora_layers(model, four_bit=cfg.fused_qlora is not False)
+        ctx.log(f"fused LoRA forward/backward on {fused_layers} layers")
     elif cfg.fused_qlora:
         ctx.log("method.fused_qlora skipped: it needs method.fused_lora (off here)")
     if cfg.lora_groups and not fused:

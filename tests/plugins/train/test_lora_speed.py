@@ -262,3 +262,20 @@ def test_4bit_layers_keep_no_dense_weight_and_fall_back_where_inexact(tmp_path, 
     layer.base_layer.weight.quant_state = None  # bitsandbytes restores it from the module in its own forward
     torch.testing.assert_close(layer(x), expected, rtol=5e-2, atol=5e-3)  # peft in bf16: rounding only
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("fused_qlora, expected", [(None, 2 * 7), (False, 0), (True, 2 * 7)])
+def test_fused_qlora_defaults_to_on_wherever_fused_lora_is(tmp_path, fused_qlora, expected):
+    """speed_up_lora, as the train stage calls it: method.fused_qlora=null fuses the 4-bit layers whenever
+    method.fused_lora is on; false keeps peft's path for them."""
+    from types import SimpleNamespace
+
+    from ftflow_plugins.train import lora_speed
+
+    qlora, _ = _qlora_pair(tmp_path)
+    logs = []
+    cfg = SimpleNamespace(lora_autocast=False, fused_lora=True, fused_qlora=fused_qlora, lora_groups=False)
+    backend = SimpleNamespace(device=lambda: "cpu", use_bf16=lambda: False)
+    lora_speed.speed_up_lora(SimpleNamespace(log=logs.append), cfg, backend, qlora, one_process=True)
+    assert f"fused LoRA forward/backward on {expected} layers" in logs
+    assert sum(hasattr(m, "_ftflow_4bit") for m in qlora.modules()) == expected
