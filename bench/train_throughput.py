@@ -49,6 +49,7 @@ SHAPE = dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num
              num_key_value_heads=8, vocab_size=128256, tie_word_embeddings=True, max_position_embeddings=4096,
              rope_theta=500000.0)
 BATCH = {"lora": 8, "qlora": 8, "full": 4}
+WARMUP = 3
 
 
 def dense_parameters() -> int:
@@ -58,7 +59,6 @@ def dense_parameters() -> int:
     kv = SHAPE["num_key_value_heads"] * hidden // SHAPE["num_attention_heads"]
     layer = 2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * inner + 2 * hidden
     return SHAPE["vocab_size"] * hidden + SHAPE["num_hidden_layers"] * layer + hidden
-WARMUP = 3
 
 
 def mfu(tokens_per_second: float | None, adapter: str, params: float) -> float | None:
