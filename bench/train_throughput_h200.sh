@@ -3,13 +3,14 @@
 # (MFU), QLoRA, and the loss-parity test.  Each step has its own time limit, sized for a cold machine (no
 # inductor cache): a first ftflow run takes ~330 s (its model and data stages, ~230 s of compilation), later
 # ones ~80 s; the baseline ~65 s.
-# A device call allows 600 s, so run it in three calls (one bench per host: the single-GPU device kind):
+# A device call allows 600 s, so run it in several calls (one bench per host: the single-GPU device kind):
 #   bash bench/train_throughput_h200.sh lora nogroups   # ~9 minutes: baseline and defaults, then method.lora_groups=false
 #   bash bench/train_throughput_h200.sh parity full     # ~8 minutes
 #   bash bench/train_throughput_h200.sh qlora           # ~8 minutes: the LoRA baseline; QLoRA at batch 6 with the
 #                                                       # defaults, then with method.fused_qlora=false
 #   bash bench/train_throughput_h200.sh qlora4          # QLoRA at batch 4 x 2 (after qlora: ~2 minutes)
-# A new batch shape costs ~4 minutes of Triton/inductor compilation on its first run on a machine.
+# A new batch shape's first run on a machine spends ~4 minutes before its tenth step (presumably Triton
+# compiling and autotuning; not profiled).
 # Output under $OUT (or /tmp/out): one .txt (and .json) per step.  Run from the repo root with ftflow and the
 # GPU extras importable (../shared/device/README.md: wheels installed with --target, PYTHONPATH set).
 set -uo pipefail
