@@ -53,12 +53,13 @@ WARMUP = 3
 
 
 def dense_parameters() -> int:
-    """SHAPE's parameter count in bf16 (1,235,814,400): the N of a QLoRA run's MFU, whose 4-bit model reports
-    its packed count (two weights a byte)."""
-    hidden, inner = SHAPE["hidden_size"], SHAPE["intermediate_size"]
-    kv = SHAPE["num_key_value_heads"] * hidden // SHAPE["num_attention_heads"]
-    layer = 2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * inner + 2 * hidden
-    return SHAPE["vocab_size"] * hidden + SHAPE["num_hidden_layers"] * layer + hidden
+    """SHAPE's parameter count in bf16 (1,235,814,400), counted on the meta device: the N of a QLoRA run's
+    MFU, whose 4-bit model reports its packed count (two weights a byte)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    with torch.device("meta"):
+        return sum(p.numel() for p in LlamaForCausalLM(LlamaConfig(**SHAPE)).parameters())
 
 
 def mfu(tokens_per_second: float | None, adapter: str, params: float) -> float | None:

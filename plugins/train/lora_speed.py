@@ -170,11 +170,9 @@ def fusable_adapter(layer: Any, x: torch.Tensor, autocast: bool) -> str | None:
             or not (autocast or x.dtype == layer.lora_A[name].weight.dtype)):
         return None
     if layer._ftflow_4bit:  # it computes in its compute dtype and returns the input's: fuse when both are ours
-        compute = layer.base_layer.compute_dtype or x.dtype
-        if (not _dequantizable(layer.base_layer.weight) or x.dtype != compute
-                or autocast and torch.get_autocast_dtype(x.device.type) != compute):
+        compute, readable = layer.base_layer.compute_dtype or x.dtype, _dequantizable(layer.base_layer.weight)
+        if not readable or x.dtype != compute or autocast and torch.get_autocast_dtype(x.device.type) != compute:
             # once per process (the warnings filter): a run that asked for fused_qlora sees it did not get it
-            readable = _dequantizable(layer.base_layer.weight)
             warnings.warn(f"method.fused_qlora: a 4-bit LoRA layer runs peft's path (input {x.dtype}, "
                           f"compute {compute}, autocast {autocast}, weight readable {readable})", stacklevel=2)
             return None
