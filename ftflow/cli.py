@@ -14,6 +14,8 @@ def _parser() -> argparse.ArgumentParser:
     # --debug works before or after the command; SUPPRESS keeps a subcommand from resetting it to False.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="keep third-party libraries' warnings, logs and progress bars")
     recipe_args = argparse.ArgumentParser(add_help=False)
     recipe_args.add_argument("overrides", nargs="*", metavar="recipe=NAME|group=option|key=value")
     recipe_args.add_argument("--recipes-dir", action="append", default=[], metavar="DIR",
@@ -21,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="ftflow", description="Declarative, cached LLM fine-tuning pipelines.")
     parser.add_argument("--debug", action="store_true", default=False, help="show tracebacks")
+    parser.add_argument("--verbose", action="store_true", default=False,
+                        help="keep third-party libraries' warnings, logs and progress bars")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", parents=[common, recipe_args], help="compose, plan and execute a recipe")
     run.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
@@ -123,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     debug = args.debug or os.environ.get("FTFLOW_DEBUG") == "1"
+    if args.verbose:
+        os.environ["FTFLOW_VERBOSE"] = "1"  # this process and the ones it starts (ftflow.progress.verbose)
     from ftflow.errors import FtflowError
 
     try:

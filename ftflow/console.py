@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from typing import Any
+
+
+def verbose() -> bool:
+    """True when ``--verbose`` was given (or ``FTFLOW_VERBOSE=1``): third-party libraries keep their
+    warnings, logs and progress bars.  An environment variable, so child processes inherit it."""
+    return os.environ.get("FTFLOW_VERBOSE") == "1"
 
 
 def make_console(stderr: bool = False) -> Any:

@@ -19,9 +19,11 @@ from ftflow.cache.keys import stage_key
 from ftflow.cache.memo import Memo
 from ftflow.cache.store import CacheStore, Entry
 from ftflow.config.paths import resolve_data_path
+from ftflow.console import verbose
 from ftflow.errors import FtflowError, StageFailed
 from ftflow.graph import Graph, Stage
 from ftflow.plugin.manager import Plugins
+from ftflow.progress import Display, showing
 from ftflow.stage import Artifact, StageContext, StageResult
 
 
@@ -42,6 +44,7 @@ class Runner:
         self.recipe = recipe
         self.recipe_dirs = recipe_dirs
         self.console = console
+        self.display = Display(console)  # bars in a terminal, plain lines in a pipe, nothing without a console
         self.digests = DigestCache(store.root / "digests.json")
 
     # -- keys ---------------------------------------------------------------------------------
@@ -80,6 +83,11 @@ class Runner:
     # -- execution ----------------------------------------------------------------------------
     def run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:
         """Run every stage in order, appending to ``results`` as they finish (so a failure keeps them)."""
+        self.plugins.hook.ftflow_run_started(run_id=run_id, verbose=verbose())
+        with showing(self.display):
+            return self._run(run_id, resume_command, results)
+
+    def _run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:
         entries: dict[str, Entry] = {}
         hook = self.plugins.hook
         for stage in self.graph:
@@ -123,26 +131,19 @@ class Runner:
             log=self._log,
             memo=Memo(self.store.root / "memo"),
         )
-        status = self.console.status(f"[bold]{stage.name}[/] ({stage.plugin}) running…") if self.console else None
         try:
-            if status:
-                status.start()
-            metadata = stage.provider.run(ctx) or {}
+            with self.display.stage(f"[bold]{stage.name}[/] ({stage.plugin}) running…"):
+                metadata = stage.provider.run(ctx) or {}
         except BaseException:
             self.store.discard(build_dir)
             raise
-        finally:
-            if status:
-                status.stop()
         return self.store.commit(stage.key, build_dir, {
             "stage": stage.name, "kind": stage.kind, "provider": stage.plugin,
             "provider_version": stage.info.version, "metadata": metadata,
         })
 
     def _log(self, message: str) -> None:
-        if self.console:
-            self.console.print(f"  [dim]{message}[/]", highlight=False)
-            self.console.file.flush()  # progress must show when output goes to a pipe or a log file
+        self.display.log(message)
 
     def _say(self, result: StageResult) -> None:
         if not self.console:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -32,6 +33,16 @@ def test_bad_input_is_one_line_exit_2_no_traceback(ftflow_cli, args, expected):
 def test_debug_shows_the_traceback(ftflow_cli):
     result = ftflow_cli("--debug", "run", "recipe=does_not_exist")
     assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--verbose", "run"], ["run", "--verbose"], ["run"]])
+def test_verbose_is_accepted_before_or_after_run_and_passed_on_through_the_environment(args, monkeypatch, capsys):
+    from ftflow.cli import main
+
+    environ = {k: v for k, v in os.environ.items() if k != "FTFLOW_VERBOSE"}
+    monkeypatch.setattr(os, "environ", environ)  # what child processes inherit, kept out of other tests
+    assert main([*args, "recipe=smoke", "--print-config"]) == 0
+    assert environ.get("FTFLOW_VERBOSE") == ("1" if "--verbose" in args else None)
 
 
 def test_recipes_lists_smoke_with_its_description(ftflow_cli):

@@ -54,10 +54,15 @@ def test_failure_keeps_finished_stages_and_names_the_resume_command(light_runner
     assert {n for n, r in resumed.items() if not r.cached} == {"train", "eval"}
 
 
-def test_lifecycle_hooks_are_called(light_runner):
+def test_lifecycle_hooks_are_called(light_runner, monkeypatch):
     calls = []
+    monkeypatch.setenv("FTFLOW_VERBOSE", "1")  # as `ftflow --verbose` sets it
 
     class Observer:
+        @hookimpl
+        def ftflow_run_started(self, run_id, verbose):
+            calls.append(("started", run_id, verbose))
+
         @hookimpl
         def ftflow_stage_before(self, stage, run_id):
             calls.append(("before", stage.name, run_id))
@@ -72,10 +77,13 @@ def test_lifecycle_hooks_are_called(light_runner):
 
     plugins = load_plugins(extra=[LightPlugin(), Observer()])
     _run(light_runner(light_config(), plugins))
+    assert calls[0] == ("started", "run-1", True)  # once, before any stage
     assert ("before", "model", "run-1") in calls and ("after", "eval", False) in calls
     calls.clear()
+    monkeypatch.delenv("FTFLOW_VERBOSE")
     _run(light_runner(light_config(), plugins))
-    assert [c[0] for c in calls] == ["after"] * 4  # cached stages: no before
+    assert calls[0] == ("started", "run-1", False)
+    assert [c[0] for c in calls] == ["started"] + ["after"] * 4  # cached stages: no before
     config = light_config(train=5)
     config["method"]["fail"] = True
     with pytest.raises(StageFailed):

@@ -36,6 +36,19 @@ def ftflow_recipe_dirs() -> list[str | Path]:
 
 
 @hookspec
+def ftflow_run_started(run_id: str, verbose: bool) -> None:
+    """Called once when a run starts, before any stage executes or imports a library.
+
+    Built-in plugins silence third-party noise here (environment variables and logger levels that
+    must be set before a library is imported, so they also hold in child processes).
+
+    :param run_id: the id of the run that starts.
+    :param verbose: ``ftflow run --verbose`` (or ``FTFLOW_VERBOSE=1``): keep third-party libraries'
+        warnings, logs and progress bars.
+    """
+
+
+@hookspec
 def ftflow_stage_before(stage: Stage, run_id: str) -> None:
     """Called before a stage executes (not when it is served from the cache).
 

