@@ -15,6 +15,7 @@ import dataclasses
 import json
 from typing import Any, Literal
 
+from ftflow.progress import progress
 from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import read_jsonl, seed_everything, write_jsonl
@@ -255,7 +256,8 @@ class GenerateEvaluator(Provider):
         if isinstance(cached, dict):
             ctx.log(f"{variant}: {len(cached['outputs'])} generations from the memo")
             return cached
-        outputs = generator.generate(prompts, cfg.max_new_tokens, schema)
+        with progress(len(prompts), f"eval {variant}"):  # generators move it (ftflow.progress.advance)
+            outputs = generator.generate(prompts, cfg.max_new_tokens, schema)
         truncated = getattr(generator, "last_truncated", None)
         retrieved = getattr(generator, "last_retrieved", None)
         truncated = truncated if truncated and len(truncated) == len(outputs) else [None] * len(outputs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Protocol
 
+from ftflow.progress import advance
 from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir
@@ -23,7 +24,8 @@ class Generator(Protocol):
     identity: str
     #: Optional, set by ``generate``: per prompt, whether the answer hit max_new_tokens (the failure
     #: taxonomy reports truncation from it); RAG generators may also set ``last_retrieved`` (doc ids per
-    #: prompt) so citation metrics accept retrieved documents.
+    #: prompt) so citation metrics accept retrieved documents.  ``generate`` calls
+    #: ``ftflow.progress.advance(n)`` as answers finish, so the eval stage's bar for the variant moves.
 
     def generate(self, prompts: list[list[dict[str, Any]]], max_new_tokens: int,
                  json_schema: dict[str, Any] | None = None) -> list[str]: ...
@@ -78,6 +80,7 @@ class HfGenerator:
             # No end-of-sequence among the new tokens: the answer was cut at max_new_tokens.
             truncated += [bool(len(row) >= max_new_tokens and not (row == tokenizer.eos_token_id).any())
                           for row in new]
+            advance(len(texts))  # the eval stage's bar for this variant
         self.last_truncated = truncated
         return outputs
 
