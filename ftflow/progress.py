@@ -69,7 +69,8 @@ class Bar:
         self.display._render(self)
 
     def line(self) -> str:
-        count = f"{self.completed:g}/{self.total}" if self.total is not None else f"{self.completed:g}"
+        done = int(self.completed) if float(self.completed).is_integer() else round(self.completed, 2)
+        count = f"{done}/{self.total}" if self.total is not None else str(done)
         info = format_fields(self.fields)
         return f"{self.description} {count}" + (f"  {info}" if info else "")
 

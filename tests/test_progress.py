@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from ftflow import progress as progress_module
-from ftflow.progress import Display, advance, format_fields, progress, showing
+from ftflow.progress import Bar, Display, advance, format_fields, progress, showing
 
 
 def _pipe() -> tuple[Console, io.StringIO]:
@@ -70,6 +70,8 @@ def test_pipe_throttles_bars_without_every_but_prints_the_last(monkeypatch):
         bar.advance(1)
         bar.update(3)  # no progress: no line
     assert out.getvalue().splitlines() == ["  embed chunks 2/3", "  embed chunks 3/3"]
+    assert Bar(display, None, "rows", 1234567, None).line() == "rows 1234567"
+    assert Bar(display, 3, "epochs", 1.5, None).line() == "epochs 1.5/3"
 
 
 def test_without_a_console_bars_do_nothing():
