@@ -40,6 +40,7 @@ def build_all() -> tuple[dict[Path, str], dict]:
     files[ct / "schema.json"] = json_text(ct_check.SCHEMA)
     files[ct / "train.jsonl"] = jsonl_text(ct_train)
     files[ct / "eval.jsonl"] = jsonl_text(ct_eval)
+    files[ct / "outside.jsonl"] = jsonl_text(ct_build.build_outside())
     dc = HERE / "defi_copilot"
     dc_train, dc_eval, keys = defi_qa.build()
     files[dc / "corpus" / "corpus.jsonl"] = jsonl_text(defi_corpus())
@@ -57,7 +58,8 @@ def validate(extras: dict) -> dict:
     wallet_check.check_corpus(w_corpus)
     stats["wallet_support"] = wallet_check.check_chats(w_train, w_eval, w_corpus)
     stats["wallet_support"].update(wallet_check.check_preference(load_jsonl(ws / "preference.jsonl"), w_eval))
-    stats["contract_triage"] = ct_check.check(load_jsonl(ct / "train.jsonl"), load_jsonl(ct / "eval.jsonl"))
+    stats["contract_triage"] = ct_check.check(load_jsonl(ct / "train.jsonl"), load_jsonl(ct / "eval.jsonl"),
+                                              load_jsonl(ct / "outside.jsonl"))
     d_corpus = load_jsonl(dc / "corpus" / "corpus.jsonl")
     defi_check.check_corpus(d_corpus)
     stats["defi_copilot"] = defi_check.check(load_jsonl(dc / "train.jsonl"), load_jsonl(dc / "eval.jsonl"),

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from .checks import chat_rows, dedup_checks, fail, label_conflicts
-from .ct_build import SURFACE, SYSTEM
+from .checks import chat_rows, dedup_checks, fail, jaccard, label_conflicts, shingles
+from .ct_build import MAX_LINES, MIN_LINES, SURFACE, SYSTEM
+from .ct_lint import LintError, check_snippet, mentioned_calls
+from .ct_outside_a import ENTRIES as OUTSIDE_A
+from .ct_outside_b import ENTRIES as OUTSIDE_B
+from .ct_outside_c import ENTRIES as OUTSIDE_C
 
 FAMILIES = ["reentrancy", "access_control", "unchecked_external_call", "integer_overflow",
             "oracle_manipulation", "tx_origin_auth", "delegatecall_injection", "none"]
@@ -15,6 +19,9 @@ SURFACES = ["external_call", "privileged_function", "arithmetic", "price_feed", 
             "proxy_call", "none"]
 KEYS = ["risk_family", "severity", "attack_surface", "explanation"]
 FENCE = re.compile(r"^Triage this contract:\n```solidity\n(.*)\n```$", re.S)
+SPLIT_KINDS = {"train": {"train"}, "eval": {"heldout", "paraphrase"}, "outside": {"outside"}}
+OUTSIDE_NOTES = {name: note for name, *_rest, note in OUTSIDE_A + OUTSIDE_B + OUTSIDE_C}
+OUTSIDE_MAX_SIM = 0.5  # hand-written probes stay far from every generated row
 
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -53,9 +60,32 @@ def validate_answer(obj: dict, where: str) -> None:
         fail(where, "severity none iff risk_family none")
 
 
-def check(train: list[dict], evals: list[dict]) -> dict:
+def check_code(code: str, obj: dict, meta: dict, name: str, where: str) -> None:
+    """The snippet itself: size, pragma, balanced syntax, the label's marker present and no other family's
+    (``ct_lint``), and every function the explanation names really exists."""
+    lines = len(code.splitlines())
+    if name != "outside" and not MIN_LINES <= lines <= MAX_LINES:
+        fail(where, f"snippet has {lines} lines (want {MIN_LINES}-{MAX_LINES})")
+    if "pragma solidity" not in code:
+        fail(where, "snippet has no pragma")
+    try:
+        check_snippet(code, obj["risk_family"])
+    except LintError as exc:
+        note = OUTSIDE_NOTES.get(meta.get("probe")) if name == "outside" else None
+        if not (note and str(exc).startswith("no ")):
+            fail(where, f"lint: {exc}")
+    for fn_name in mentioned_calls(obj["explanation"]):
+        if f"{fn_name}(" not in code:
+            fail(where, f"explanation names {fn_name}() but the code has no such call or function")
+
+
+def _names(rows: list[dict], pattern: str) -> set[str]:
+    return {m for r in rows for m in re.findall(pattern, r["messages"][1]["content"])}
+
+
+def check(train: list[dict], evals: list[dict], outside: list[dict]) -> dict:
     """All contract-triage constraints; returns similarity stats."""
-    for name, rows in (("train", train), ("eval", evals)):
+    for name, rows in (("train", train), ("eval", evals), ("outside", outside)):
         chat_rows(rows, f"contract/{name}")
         for r in rows:
             where = f"contract/{name}:{r['id']}"
@@ -65,9 +95,6 @@ def check(train: list[dict], evals: list[dict]) -> dict:
             m = FENCE.match(msgs[1]["content"])
             if not m:
                 fail(where, "user turn must be 'Triage this contract:' plus a solidity fence")
-            code = m.group(1)
-            if not 8 <= len(code.splitlines()) <= 40 or "pragma solidity" not in code:
-                fail(where, "snippet must be 8-40 lines with a pragma")
             raw = msgs[2]["content"]
             obj = json.loads(raw)
             if json.dumps(obj, separators=(",", ":")) != raw:
@@ -76,16 +103,30 @@ def check(train: list[dict], evals: list[dict]) -> dict:
             meta = r["meta"]
             if any(meta[k] != obj[k] for k in KEYS[:3]):
                 fail(where, "meta labels differ from the answer")
-            ok = {"train"} if name == "train" else {"heldout", "paraphrase"}
-            if meta["split_kind"] not in ok:
+            if meta["split_kind"] not in SPLIT_KINDS[name]:
                 fail(where, "bad split_kind")
+            check_code(m.group(1), obj, meta, name, where)
     none_share = sum(r["meta"]["risk_family"] == "none" for r in train) / len(train)
     if not 0.15 <= none_share <= 0.3:
         fail("contract/train", f"none share {none_share:.2f} outside 15-30%")
+    for what, pattern in (("contract name", r"\bcontract (\w+)"), ("pragma", r"pragma solidity ([^;]+);")):
+        shared = _names(train, pattern) & _names(evals, pattern)
+        if shared:
+            fail("contract/eval", f"{what} {sorted(shared)[0]!r} also appears in train (eval pools must be held out)")
     stats = dedup_checks(train, evals, lambda r: r["messages"][1]["content"].lower(), "contract")
-    label_conflicts(train + evals, lambda r: r["messages"][1]["content"], lambda r: r["messages"][2]["content"],
+    probes = [shingles(r["messages"][1]["content"]) for r in outside]
+    for label, rows in (("outside~train", train), ("outside~eval", evals)):
+        best = (0.0, "", "")
+        for r in rows:  # a few thousand pairs: exact, no prefix filter needed
+            sh = shingles(r["messages"][1]["content"])
+            best = max([best] + [(jaccard(sh, p), r["id"], o["id"]) for p, o in zip(probes, outside, strict=True)])
+        if best[0] >= OUTSIDE_MAX_SIM:
+            fail("contract/outside", f"{best[2]} is too close to {best[1]} ({best[0]:.2f})")
+        stats[f"max_jaccard_{label}"] = round(best[0], 3)
+    everything = train + evals + outside
+    label_conflicts(everything, lambda r: r["messages"][1]["content"], lambda r: r["messages"][2]["content"],
                     "contract")
-    label_conflicts(train + evals, lambda r: r["messages"][1]["content"], lambda r: repr(sorted(r["meta"].items())[:3]),
-                    "contract-meta")
+    label_conflicts(everything, lambda r: r["messages"][1]["content"],
+                    lambda r: repr([r["meta"][k] for k in KEYS[:3]]), "contract-meta")
     stats["none_share"] = round(none_share, 3)
     return stats

@@ -123,7 +123,7 @@ def uc_queue_exec(n, rng, alt):
 
 def io_underflow_transfer(n, rng, alt):
     """Pre-0.8 subtraction used as a balance check."""
-    ver = rng.choice(["07", "06"])
+    ver = rng.choice(["07", "06", "05", "04"])
     if alt:
         funcs = [fn(f"function _move(address from, address to, uint256 {n.amt}) internal",
                     f"{n.bal}[from] = {n.bal}[from] - {n.amt};", f"{n.bal}[to] = {n.bal}[to] + {n.amt};"),
@@ -141,7 +141,7 @@ def io_underflow_transfer(n, rng, alt):
 
 def io_batch_mul(n, rng, alt):
     """Pre-0.8 count * value overflow in a batch transfer."""
-    ver = rng.choice(["06", "07"])
+    ver = rng.choice(["06", "07", "05", "04"])
     funcs = [fn(f"function batchTransfer(address[] calldata receivers, uint256 {n.amt}) external",
                 "uint256 cnt = receivers.length;", f"uint256 total = cnt * {n.amt};",
                 'require(cnt > 0 && cnt <= 20, "bad count");',
@@ -163,8 +163,8 @@ def io_batch_mul(n, rng, alt):
 
 def io_locktime(n, rng, alt):
     """Pre-0.8 lock extension overflows the unlock timestamp."""
-    return {"ver": "07", "state": [f"mapping(address => uint256) public {n.bal};",
-                                   "mapping(address => uint256) public unlockAt;"],
+    return {"ver": rng.choice(["07", "06", "05"]), "state": [f"mapping(address => uint256) public {n.bal};",
+                                                             "mapping(address => uint256) public unlockAt;"],
             "funcs": [fn(f"function {n.dep}() external payable", f"{n.bal}[msg.sender] += msg.value;",
                          "unlockAt[msg.sender] = block.timestamp + 1 weeks;"),
                       fn("function extendLock(uint256 extraSeconds) external",
@@ -196,7 +196,7 @@ def io_unchecked_block(n, rng, alt):
 def io_counter_wrap(n, rng, alt):
     """Pre-0.8 uint8 loyalty counter wraps."""
     c = rng.choice(["purchases", "visits", "orders"])
-    return {"ver": "07", "state": [f"mapping(address => uint8) public {c};",
+    return {"ver": rng.choice(["07", "06", "05", "04"]), "state": [f"mapping(address => uint8) public {c};",
                                    f"mapping(address => uint256) public {n.bal};"],
             "funcs": [fn(f"function {n.dep}() external payable",
                          f"uint256 price = {c}[msg.sender] >= 10 ? 0.009 ether : 0.01 ether;",
@@ -210,7 +210,7 @@ def io_counter_wrap(n, rng, alt):
 
 def io_price_mul(n, rng, alt):
     """Held-out: pre-0.8 quantity * price overflow in a payment check."""
-    return {"ver": rng.choice(["06", "07"]),
+    return {"ver": rng.choice(["06", "07", "05"]),
             "state": ["uint256 public constant UNIT_PRICE = 0.01 ether;",
                       f"mapping(address => uint256) public {n.bal};", "uint256 public sold;"],
             "funcs": [fn(f"function {n.dep}(uint256 quantity) external payable",

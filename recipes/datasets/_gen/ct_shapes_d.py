@@ -88,7 +88,7 @@ def safe_erc20(n, rng, alt):
 
 def safe_safemath(n, rng, alt):
     """Pre-0.8 token using SafeMath."""
-    return {"ver": "07", "imports": [f'import "{OZ}math/SafeMath.sol";'],
+    return {"ver": rng.choice(["07", "06", "05"]), "imports": [f'import "{OZ}math/SafeMath.sol";'],
             "state": ["using SafeMath for uint256;", f"mapping(address => uint256) public {n.bal};"],
             "funcs": [fn(f"function transfer(address to, uint256 {n.amt}) external returns (bool)",
                          f"{n.bal}[msg.sender] = {n.bal}[msg.sender].sub({n.amt});",
