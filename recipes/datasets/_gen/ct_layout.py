@@ -128,7 +128,8 @@ def legacy(lines: list[str], ver: str, contract: str) -> list[str]:
 
 
 def _doc(name: str, st: Style, rng) -> str:
-    words = re.sub(r"([A-Z])", r" \1", name.lstrip("_")).lower().strip()
+    parts = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name.lstrip("_")).split()
+    words = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in parts)
     text = next((t for k, t in DESCRIBE if name.lower().startswith(k)), None)
     if text is None or rng.random() < 0.4:
         text = rng.choice(EVAL_DOC if st.held else GENERIC_DOC)
