@@ -16,11 +16,14 @@ class Adapter(Provider):
     libraries = ("torch", "transformers", "peft")
     #: True when only adapter weights are trained and saved (the base is never copied).
     is_peft = True
+    #: True when the base weights are quantized (they keep their own compute dtype; no CPU bf16 autocast).
+    quantized_base = False
 
     def load_model(self, path: Path, config: Any, backend: Any, task: str = "causal-lm",
-                   tokenizer: Any = None, **load_kwargs: Any) -> Any:
-        """The model to train; ``load_kwargs`` go to ``from_pretrained`` (e.g. attn_implementation)."""
-        return auto_model(path, task, tokenizer, dtype=backend.torch_dtype(), **load_kwargs)
+                   tokenizer: Any = None, dtype: Any = None, **load_kwargs: Any) -> Any:
+        """The model to train, its weights in ``dtype`` (None: the backend's); ``load_kwargs`` go to
+        ``from_pretrained`` (e.g. attn_implementation)."""
+        return auto_model(path, task, tokenizer, dtype=dtype or backend.torch_dtype(), **load_kwargs)
 
     def peft_config(self, config: Any, task: str = "causal-lm") -> Any:
         return None
@@ -116,6 +119,7 @@ class QLoraAdapter(LoraAdapter):
     description = "LoRA on a 4-bit NF4 base (bitsandbytes), CPU or CUDA"
     Config = QLoraConfig
     libraries = (*Adapter.libraries, "bitsandbytes")
+    quantized_base = True
 
     def check(self, stage, upstream) -> list[str]:
         problems = super().check(stage, upstream)
@@ -124,7 +128,7 @@ class QLoraAdapter(LoraAdapter):
         return problems
 
     def load_model(self, path: Path, config: QLoraConfig, backend: Any, task: str = "causal-lm",
-                   tokenizer: Any = None, **load_kwargs: Any) -> Any:
+                   tokenizer: Any = None, dtype: Any = None, **load_kwargs: Any) -> Any:
         if importlib.util.find_spec("bitsandbytes") is None:
             raise UserError("adapter=qlora needs bitsandbytes: pip install 'ftflow[qlora]'")
         import torch

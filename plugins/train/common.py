@@ -18,6 +18,7 @@ from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir, seed_everything
 from ftflow_plugins.train.memory import choose_checkpointing
+from ftflow_plugins.train.precision import Precision, precision_problems, resolve_precision
 from ftflow_plugins.train.telemetry import (
     TokenCount,
     TokenCounter,
@@ -33,7 +34,7 @@ TRAIN_LIBRARIES = ("torch", "transformers", "trl", "peft", "datasets", "accelera
 TRAIN_CODE = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common", "ftflow_plugins.train.adapters",
               "ftflow_plugins.train.launchers", "ftflow_plugins.train.memory", "ftflow_plugins.train.profile",
               "ftflow_plugins.train.lora_speed", "ftflow_plugins.train.lora_groups",
-              "ftflow_plugins.train.telemetry")
+              "ftflow_plugins.train.telemetry", "ftflow_plugins.train.precision")
 REPORTERS = {"tensorboard": "tensorboard"}  # report_to name -> module it needs
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
@@ -66,6 +67,9 @@ class TrainSettings:
     report_to: list[str] = dataclasses.field(default_factory=list)
     #: Deterministic kernels and seeded data order; None = on CPU only (it costs speed on GPUs).
     deterministic: bool | None = None
+    #: fp32 | bf16-mixed (fp32 master weights, bf16 autocast) | bf16; None = bf16 on CUDA, bf16-mixed on CPUs
+    #: with AVX512-BF16/AMX, fp32 on other CPUs and for 4-bit bases on CPU (plugins/train/precision.py).
+    precision: str | None = None
     # Speed-ups, each switchable (docs/training.md, "Speed on GPUs"); None = the backend's best default.
     #: Liger's fused Triton kernels for RMSNorm, RoPE and SwiGLU; None = on CUDA when liger-kernel is installed.
     liger: bool | None = None
@@ -112,7 +116,7 @@ class TrainSettings:
 
 def settings_problems(cfg: TrainSettings) -> list[str]:
     """Config problems every method reports from ``check()`` (before anything loads)."""
-    problems = []
+    problems = precision_problems(cfg.precision)
     for name in cfg.report_to:
         if name not in REPORTERS:
             problems.append(f"method.report_to: unknown logger {name!r} (valid: {', '.join(REPORTERS)})")
@@ -161,7 +165,7 @@ def deterministic(cfg: TrainSettings, device: str) -> bool:
     return cfg.deterministic if cfg.deterministic is not None else device == "cpu"
 
 
-def common_args(ctx: StageContext, cfg: TrainSettings, backend: Any) -> dict[str, Any]:
+def common_args(ctx: StageContext, cfg: TrainSettings, backend: Any, precision: Precision) -> dict[str, Any]:
     """Keyword arguments of every trl ``*Config`` (a ``TrainingArguments`` subclass)."""
     args = dict(
         output_dir=str(ctx.work_dir / "checkpoints"), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
@@ -171,7 +175,7 @@ def common_args(ctx: StageContext, cfg: TrainSettings, backend: Any) -> dict[str
         weight_decay=cfg.weight_decay, logging_steps=logging_steps(cfg, backend.device()), save_strategy="steps",
         save_steps=cfg.save_steps, save_total_limit=2, report_to=list(cfg.report_to), seed=ctx.seed,
         data_seed=ctx.seed, full_determinism=deterministic(cfg, backend.device()),
-        use_cpu=backend.device() == "cpu", bf16=backend.use_bf16(), dataloader_num_workers=cfg.dataloader_workers,
+        use_cpu=backend.device() == "cpu", bf16=precision.autocast, dataloader_num_workers=cfg.dataloader_workers,
         dataloader_persistent_workers=cfg.dataloader_workers > 0,
         disable_tqdm=True, **speed_args(cfg, backend.device()),  # telemetry.report_progress draws the bar
     )
@@ -225,19 +229,21 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     one_process = launcher is None or getattr(launcher.config, "strategy", None) is None
     packed_on_gpu = backend.device() == "cuda" and getattr(cfg, "packing", False) and one_process
     attention = cfg.attention or ("flex_attention" if packed_on_gpu else "sdpa")
+    precision = resolve_precision(cfg.precision, backend, adapter.provider.quantized_base)
+    ctx.log(f"precision {precision.name} ({precision.why})")
     model = adapter.provider.load_model(base, adapter.config, backend, task=task, tokenizer=tokenizer,
-                                        attn_implementation=attention)
-    args = common_args(ctx, cfg, backend)
+                                        dtype=precision.weights_dtype(), attn_implementation=attention)
+    args = common_args(ctx, cfg, backend, precision)
     seq = ctx.inputs["tokenize"].metadata.get("max_length", 1024) if "tokenize" in ctx.inputs else 1024
     checkpointing, why = choose_checkpointing(cfg.gradient_checkpointing, base, cfg.batch_size, seq,
-                                              backend.device())
+                                              backend.device(), precision.autocast)
     ctx.log(f"gradient checkpointing {'on' if checkpointing else 'off'} ({why})")
     args["gradient_checkpointing"] = checkpointing
     trainer = make_trainer(model, tokenizer, adapter.provider.peft_config(adapter.config, task=task), args)
     if adapter.provider.is_peft:
         from ftflow_plugins.train.lora_speed import speed_up_lora
 
-        speed_up_lora(ctx, cfg, backend, trainer.model, one_process)
+        speed_up_lora(ctx, cfg, backend, trainer.model, one_process, precision)
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
     if counter is not None:
         counter.processes = trainer.accelerator.num_processes
@@ -267,7 +273,7 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     summary = describe(trainer, history, resume, seconds, tokens, backend.device(), extra_curves,
                        counter.tokens if counter else None)
     summary.update(steady_tokens_per_second=steady_rate(samples), gradient_checkpointing=checkpointing,
-                   attention=attention)
+                   attention=attention, precision=precision.name)
     summary = {"objective": ctx.stage.plugin, "task": task, "adapter": adapter.info.name,
                "peft": adapter.provider.is_peft, **summary}
     (out / "train_log.json").write_text(json.dumps({"summary": summary, "log_history": history}, indent=2))

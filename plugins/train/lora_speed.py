@@ -212,11 +212,11 @@ def skip_input_casts(model: Any) -> int:
     return len(layers)
 
 
-def speed_up_lora(ctx: Any, cfg: Any, backend: Any, model: Any, one_process: bool) -> None:
+def speed_up_lora(ctx: Any, cfg: Any, backend: Any, model: Any, one_process: bool, precision: Any) -> None:
     """Apply ``method.lora_autocast``, ``method.fused_lora`` (``fused_qlora``) and ``method.lora_groups``."""
-    gpu_bf16 = backend.device() == "cuda" and backend.use_bf16()
-    if cfg.lora_autocast if cfg.lora_autocast is not None else gpu_bf16:
-        ctx.log(f"LoRA inputs stay {backend.torch_dtype()} under autocast ({skip_input_casts(model)} layers)")
+    gpu_bf16 = backend.device() == "cuda" and precision.autocast
+    if cfg.lora_autocast if cfg.lora_autocast is not None else precision.autocast:
+        ctx.log(f"LoRA inputs are not cast to the adapters' dtype under bf16 autocast ({skip_input_casts(model)} layers)")
     fused = cfg.fused_lora if cfg.fused_lora is not None else gpu_bf16 and one_process
     if fused:
         fused_layers = fuse_lora_layers(model, four_bit=cfg.fused_qlora is not False)

@@ -11,6 +11,12 @@ the lean SFT loss, the labelled positions in the same pass.
 trl's layout: all rows of a batch are concatenated into one row (padding-free), positions restart at 0 for
 each conversation, the labels at position 0 are ignored, the row is padded to ``pad_to_multiple_of``, and the
 conversation boundaries are given for varlen kernels (``cu_seq_lens_*``, ``max_length_*``, ``seq_idx``).
+
+The ``rows`` layout (the CPU default) keeps each packed row a row of the batch instead, padded to the longest
+row, with the same restarting positions and no attention mask: transformers then builds a block-causal mask
+per row from the positions.  Without varlen kernels (CPU SDPA), one concatenated row of B x L tokens would
+attend over (B x L)^2 scores under a block mask, B times the work of B rows of L (measured in
+bench/RESULTS.md, the CPU section).
 """
 
 from __future__ import annotations
@@ -29,8 +35,36 @@ class PackedBatchCollator:
     pad_token_id: int
     pad_to_multiple_of: int | None
     stamp_labels: bool = False  # the labelled positions, for the lean SFT loss (sft_loss.label_stamps)
+    rows: bool = False  # one batch row per packed row (no varlen kernels: CPU) instead of one concatenated row
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        if not self.rows:
+            return self._flat(examples)
+        import numpy as np
+        import torch
+
+        width = _round_up(max(len(e["input_ids"]) for e in examples), self.pad_to_multiple_of)
+        input_ids = np.full((len(examples), width), self.pad_token_id, dtype=np.int64)
+        labels = np.full((len(examples), width), IGNORE, dtype=np.int64)
+        positions = np.zeros((len(examples), width), dtype=np.int64)
+        real = 0
+        for row, example in enumerate(examples):
+            ids = np.asarray(example["input_ids"], dtype=np.int64)
+            lengths = np.asarray(example.get("seq_lengths", [len(ids)]), dtype=np.int64)
+            n = len(ids)
+            input_ids[row, :n] = ids
+            labels[row, :n] = np.asarray(example.get("labels", ids), dtype=np.int64)
+            positions[row, :n] = np.arange(n) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            positions[row, n:] = np.arange(width - n)  # the padding is a block of its own, trained on by nothing
+            real += n
+        labels[positions == 0] = IGNORE  # a conversation's first token predicts nothing
+        batch: dict[str, Any] = {"input_ids": torch.from_numpy(input_ids), "labels": torch.from_numpy(labels),
+                                 "position_ids": torch.from_numpy(positions), TokenCounter.KEY: real}
+        if self.stamp_labels:
+            batch.update(label_stamps(labels))
+        return batch
+
+    def _flat(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
         import numpy as np
         import torch
 

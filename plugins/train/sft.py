@@ -9,7 +9,7 @@ when the same stage runs again after a crash.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal
 
 from ftflow.provider import Estimate, Provider
 from ftflow.stage import StageContext
@@ -39,6 +39,11 @@ class SftConfig(TrainSettings):
     static_shapes: bool | None = None
     #: General instruction data mixed in against forgetting: ``{path: FILE.jsonl, fraction: 0.1}``.
     mix: MixConfig | None = None
+    #: How packed rows form a batch: ``flat`` concatenates them into one row for varlen attention kernels
+    #: (flash/flex on GPUs); ``rows`` keeps one batch row per packed row under a block-causal mask (CPU
+    #: SDPA has no varlen kernel, so one flat row would attend over batch_size times the scores).
+    #: None = rows on CPU, flat elsewhere.
+    packed_layout: Literal["flat", "rows"] | None = None
 
 
 def packed_dataset(train_ds: Any, max_length: int, seed: int) -> Any:
@@ -96,10 +101,12 @@ class SftMethod(Provider):
 
         def make_trainer(model, tokenizer, peft_config, common_args):
             # Packed rows are already <= max_length and carry seq_lengths; unpacked ones are truncated by trl.
-            static = cfg.packing and (cfg.static_shapes if cfg.static_shapes is not None else not common_args["use_cpu"])
+            cpu = common_args["use_cpu"]
+            static = cfg.packing and (cfg.static_shapes if cfg.static_shapes is not None else not cpu)
+            rows = cfg.packed_layout == "rows" if cfg.packed_layout is not None else cpu
             args = SFTConfig(**common_args, packing=False, padding_free=cfg.packing,
                              max_length=None if cfg.packing else max_length, dataset_num_proc=None,
-                             pad_to_multiple_of=cfg.batch_size * max_length if static else None)
+                             pad_to_multiple_of=(max_length if rows else cfg.batch_size * max_length) if static else None)
             # trl's fused lm-head loss reads lm_head.weight without calling the module, which FSDP2 never
             # unshards ("invalid python storage"): FSDP uses the model's own loss.
             launcher = ctx.components.get("launcher")
@@ -109,13 +116,13 @@ class SftMethod(Provider):
             trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                   peft_config=peft_config)
             if cfg.packing:  # trl's padding-free batches, collated with numpy (packed_batches)
+                # Both losses read the labelled positions found here: the lean one always, the plain one to run
+                # the LM head on those rows only (sft_loss.plain_loss_trainer).
                 trainer.data_collator = PackedBatchCollator(trainer.data_collator.pad_token_id,
-                                                            args.pad_to_multiple_of, stamp_labels=fused)
+                                                            args.pad_to_multiple_of, stamp_labels=True, rows=rows)
                 trainer.train_dataset = trainer.train_dataset.with_format("numpy")  # arrays, not Python lists
                 return trainer
-            trainer.data_collator = counter.wrap(trainer.data_collator)  # trl would count the padding
-            if fused:
-                trainer.data_collator = label_positions(trainer.data_collator)
+            trainer.data_collator = label_positions(counter.wrap(trainer.data_collator))  # trl would count padding
             return trainer
 
         tokens = sum(len(x) for x in train_ds["input_ids"])

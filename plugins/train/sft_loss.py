@@ -65,6 +65,21 @@ def rank_scaled(trainer: Any, loss: Any, num_items_in_batch: Any) -> Any:
     return loss
 
 
+def own_head(trainer: Any, model: Any) -> tuple[Any, Any] | None:
+    """(backbone, LM head) when this process may run them directly, else None (the model's own forward)."""
+    unwrapped = trainer.accelerator.unwrap_model(model, keep_torch_compile=False)
+    if trainer.accelerator.num_processes != 1 or unwrapped is not model \
+            or getattr(model, "_compiled_call_impl", None) is not None:  # Module.compile() in place
+        return None
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    config = causal_lm.config.get_text_config()
+    split = len(set(getattr(causal_lm, "hf_device_map", {}).values())) > 1  # head on another device
+    if any(getattr(config, name, None) is not None for name in HEAD_SCALING) or split \
+            or getattr(config, "output_router_logits", False) or causal_lm.base_model is causal_lm:
+        return None
+    return causal_lm.base_model, causal_lm.get_output_embeddings()
+
+
 def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
     """An SFTTrainer (``base``) with trl's fused-head loss and no per-step syncs for its metrics."""
 
@@ -84,7 +99,7 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             import torch
 
-            head = self._own_head(model) if index is not None else None
+            head = own_head(self, model) if index is not None else None
             if head is not None:
                 labelled, log_probs, entropy, is_top1 = self._score_rows(*head, inputs, index, targets)
             else:
@@ -99,20 +114,6 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
             self._metric_sums = sums if self._metric_sums is None else self._metric_sums + sums
             self._metrics["train"]["num_tokens"] = [counter.tokens]
             return loss
-
-        def _own_head(self, model: Any) -> tuple[Any, Any] | None:
-            """(backbone, LM head) when this process may run them directly, else None (trl's forward)."""
-            unwrapped = self.accelerator.unwrap_model(model, keep_torch_compile=False)
-            if self.accelerator.num_processes != 1 or unwrapped is not model \
-                    or getattr(model, "_compiled_call_impl", None) is not None:  # Module.compile() in place
-                return None
-            causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
-            config = causal_lm.config.get_text_config()
-            split = len(set(getattr(causal_lm, "hf_device_map", {}).values())) > 1  # head on another device
-            if any(getattr(config, name, None) is not None for name in HEAD_SCALING) or split \
-                    or getattr(config, "output_router_logits", False) or causal_lm.base_model is causal_lm:
-                return None
-            return causal_lm.base_model, causal_lm.get_output_embeddings()
 
         def _score_rows(self, backbone: Any, head: Any, inputs: dict[str, Any], index: Any, targets: Any) -> tuple:
             """(labelled tokens, log-probs, entropy, top-1 hits) at the host-found positions; the model's
@@ -140,14 +141,40 @@ def lean_metrics_trainer(base: type, counter: TokenCounter) -> type:
 
 
 def plain_loss_trainer(base: type, counter: TokenCounter) -> type:
-    """An SFTTrainer whose loss is the model's own cross-entropy over full logits (fast on CPU)."""
+    """An SFTTrainer whose loss is plain autograd cross-entropy (fast on CPU): over the host-found labelled
+    positions only when the batch carries them (``label_positions``, ``PackedBatchCollator(stamp_labels)``),
+    else the model's own loss over full logits.
+
+    Only the labelled rows of the hidden states go through the LM head: with assistant-only loss that is a
+    fraction of the positions, and the head (vocab 49,152 for SmolLM2) with its softmax is the largest
+    single cost of a small model's step on a CPU (bench/RESULTS.md, the CPU section)."""
 
     class PlainLossSFTTrainer(base):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             inputs = {**counter.take(inputs, model.training), "use_cache": False}
+            index, targets = inputs.pop(LABEL_INDEX, None), inputs.pop(LABEL_TARGETS, None)
+            head = own_head(self, model) if index is not None and model.training and not return_outputs \
+                and self.compute_loss_func is None and self.label_smoother is None else None
+            if head is not None:
+                return rank_scaled(self, labelled_loss(self, *head, inputs, index, targets, num_items_in_batch),
+                                   num_items_in_batch)
             outputs = model(**inputs, num_items_in_batch=num_items_in_batch) if num_items_in_batch is not None \
                 else model(**inputs)
             loss = rank_scaled(self, outputs.loss, num_items_in_batch)
             return (loss, outputs) if return_outputs else loss
 
     return PlainLossSFTTrainer
+
+
+def labelled_loss(trainer: Any, backbone: Any, head: Any, inputs: dict[str, Any], index: Any, targets: Any,
+                  num_items_in_batch: Any) -> Any:
+    """Mean cross-entropy of the labelled positions, the head applied to those rows only; the model's
+    forward would apply the trainer's autocast, so it is applied here."""
+    import torch
+
+    with trainer.accelerator.autocast():
+        batch = {k: v for k, v in inputs.items() if k != "labels"}
+        hidden = backbone(**batch).last_hidden_state
+        logits = head(hidden.reshape(-1, hidden.shape[-1]).index_select(0, index))
+    total = torch.nn.functional.cross_entropy(logits.float(), targets, reduction="sum")
+    return total / (index.numel() if num_items_in_batch is None else num_items_in_batch)

@@ -276,6 +276,9 @@ def test_fused_qlora_defaults_to_on_wherever_fused_lora_is(tmp_path, fused_qlora
     logs = []
     cfg = SimpleNamespace(lora_autocast=False, fused_lora=True, fused_qlora=fused_qlora, lora_groups=False)
     backend = SimpleNamespace(device=lambda: "cpu", use_bf16=lambda: False)
-    lora_speed.speed_up_lora(SimpleNamespace(log=logs.append), cfg, backend, qlora, one_process=True)
+    from ftflow_plugins.train.precision import Precision
+
+    lora_speed.speed_up_lora(SimpleNamespace(log=logs.append), cfg, backend, qlora, one_process=True,
+                             precision=Precision("fp32", "test"))
     assert f"fused LoRA forward/backward on {expected} layers" in logs
     assert sum(hasattr(m, "_ftflow_4bit") for m in qlora.modules()) == expected

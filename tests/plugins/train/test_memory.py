@@ -21,8 +21,22 @@ def test_activation_estimate_matches_the_formula():
 def test_checkpointing_only_when_activations_exceed_the_budget(tmp_path, monkeypatch):
     (tmp_path / "config.json").write_text(json.dumps(SHAPE))
     monkeypatch.setattr(memory, "memory_budget", lambda device: 10 * 2**30)
-    assert choose_checkpointing(None, tmp_path, 1, 512, "cpu")[0] is False      # ~1.3 GiB
-    on, why = choose_checkpointing(None, tmp_path, 8, 2048, "cpu")            # ~88 GiB with fp32 scores
+    assert choose_checkpointing(None, tmp_path, 1, 512, "cpu", False)[0] is False      # ~1.3 GiB
+    on, why = choose_checkpointing(None, tmp_path, 8, 2048, "cpu", False)            # ~88 GiB with fp32 scores
     assert on and "vs budget 10.0 GiB" in why
-    assert choose_checkpointing(False, tmp_path, 8, 2048, "cpu") == (False, "method.gradient_checkpointing")
-    assert choose_checkpointing(None, tmp_path / "missing", 1, 8, "cpu")[0] is True
+    assert choose_checkpointing(False, tmp_path, 8, 2048, "cpu", False) == (False, "method.gradient_checkpointing")
+    assert choose_checkpointing(None, tmp_path / "missing", 1, 8, "cpu", False)[0] is True
+
+
+def test_bf16_autocast_halves_the_estimate_and_skips_checkpointing_that_fp32_needs(tmp_path, monkeypatch):
+    """SmolLM2-135M LoRA at 4 x 1024 on a 24 GiB machine: bf16-mixed (~7.5 GiB, measured 8.6 GiB peak for the
+    whole process) fits 70% of ~16 GiB available; fp32 (~15 GiB, measured 14.1 GiB) does not."""
+    smollm2 = {"hidden_size": 576, "num_hidden_layers": 30, "num_attention_heads": 9}
+    (tmp_path / "config.json").write_text(json.dumps(smollm2))
+    monkeypatch.setattr(memory, "available_ram", lambda: 16 * 2**30)
+    assert choose_checkpointing(None, tmp_path, 4, 1024, "cpu", True)[0] is False
+    assert choose_checkpointing(None, tmp_path, 4, 1024, "cpu", False)[0] is True
+
+
+def test_cpu_budget_reads_available_memory():
+    assert 0 < memory.memory_budget("cpu") <= 0.7 * memory.available_ram()
