@@ -70,8 +70,9 @@ def cmd_show(ref: str, as_json: bool) -> int:
                        f"{s['seconds']:.2f}", s["artifact"])
     console.print(stages)
     if manifest["metrics"]:
-        headers, rows = metrics_table(manifest["metrics"])
-        table = Table(*headers, title="metrics")
+        headers, rows = metrics_table(manifest["metrics"], manifest.get("intervals"))
+        title = "metrics [95% bootstrap interval]" if manifest.get("intervals") else "metrics"
+        table = Table(*headers, title=title)
         for row in rows:
             table.add_row(*map(str, row))
         console.print(table)

@@ -144,8 +144,10 @@ def render_html(manifest: dict[str, Any], memo: Memo | None = None) -> str:
         parts.append(f"<pre>{_esc(manifest['error'])}</pre>")
     metadata = manifest.get("stage_metadata", {})
     if manifest.get("metrics"):
-        headers, rows = metrics_table(manifest["metrics"])
-        parts += ["<h2>Variants</h2>", _html_table(headers, rows),
+        headers, rows = metrics_table(manifest["metrics"], manifest.get("intervals"))
+        note = ['<p class="muted">Brackets: 95% bootstrap interval over the eval examples.</p>'] \
+            if manifest.get("intervals") else []
+        parts += ["<h2>Variants</h2>", _html_table(headers, rows), *note,
                   _img(_chart(memo, metrics_chart, manifest["metrics"]), "metrics per variant")]
     for name, meta in metadata.items():
         if meta.get("loss_curve") is not None or (meta.get("final_loss") is not None):

@@ -16,11 +16,12 @@ import ftflow
 from ftflow.stage import StageResult
 
 
-def collect_metrics(results: list[StageResult]) -> dict[str, dict[str, float]]:
-    """Merge ``metrics`` ({variant: {metric: number}}) returned by any stage, evaluation mostly."""
-    metrics: dict[str, dict[str, float]] = {}
+def collect_metrics(results: list[StageResult], key: str = "metrics") -> dict[str, dict[str, Any]]:
+    """Merge ``metrics`` ({variant: {metric: number}}) returned by any stage, evaluation mostly; with
+    ``key="intervals"``, their confidence intervals ({variant: {metric: [low, high]}})."""
+    metrics: dict[str, dict[str, Any]] = {}
     for result in results:
-        for variant, values in (result.metadata.get("metrics") or {}).items():
+        for variant, values in (result.metadata.get(key) or {}).items():
             metrics.setdefault(variant, {}).update(values)
     return metrics
 
@@ -41,6 +42,7 @@ def build_manifest(run_id: str, recipe: str, status: str, results: list[StageRes
         "platform": platform.platform(),
         "stages": [r.manifest_row() for r in results],
         "metrics": collect_metrics(results),
+        "intervals": collect_metrics(results, "intervals"),
         "stage_metadata": {r.name: r.metadata for r in results},
         "config": config,
     }

@@ -13,9 +13,18 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def metrics_table(metrics: dict[str, dict[str, float]]) -> tuple[list[str], list[list[Any]]]:
+def metrics_table(metrics: dict[str, dict[str, float]], intervals: dict[str, dict[str, list[float]]] | None = None
+                  ) -> tuple[list[str], list[list[Any]]]:
+    """Variants x metrics; a metric with a confidence interval shows it after the value: ``0.41 [0.33, 0.5]``."""
     names = sorted({m for values in metrics.values() for m in values})
-    rows = [[variant] + [fmt_value(values.get(m)) for m in names] for variant, values in metrics.items()]
+    intervals = intervals or {}
+
+    def cell(variant: str, name: str) -> str:
+        interval = intervals.get(variant, {}).get(name)
+        text = fmt_value(metrics[variant].get(name))
+        return f"{text} [{fmt_value(interval[0])}, {fmt_value(interval[1])}]" if interval else text
+
+    rows = [[variant] + [cell(variant, m) for m in names] for variant in metrics]
     return ["variant", *names], rows
 
 
@@ -58,8 +67,9 @@ def render_report(manifest: dict[str, Any]) -> str:
     headers, rows, summary = stage_summary(manifest["stages"])
     parts += ["## Stages", "", summary, "", _table(headers, rows), ""]
     if manifest["metrics"]:
-        headers, rows = metrics_table(manifest["metrics"])
-        parts += ["## Metrics", "", _table(headers, rows), ""]
+        headers, rows = metrics_table(manifest["metrics"], manifest.get("intervals"))
+        note = "Brackets: 95% bootstrap interval over the eval examples." if manifest.get("intervals") else ""
+        parts += ["## Metrics", "", _table(headers, rows), "", note, ""]
     for name, meta in manifest.get("stage_metadata", {}).items():
         training = _training(meta)
         if training:
