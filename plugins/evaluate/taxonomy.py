@@ -25,7 +25,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "wrong_refusal": ("behaviour", "refused a fair request, or complied with one it should refuse"),
     "wrong_label": ("skill", "the predicted label differs from the gold label"),
     "missing_citation": ("knowledge", "no citation, or cites documents that are not relevant"),
-    "missing_fact": ("knowledge", "a required fact is missing or a claim is unsupported"),
+    "missing_fact": ("knowledge", "fewer than half of the required facts are in the answer"),
     "verbose_or_off_tone": ("behaviour", "far longer than the reference, or off-brand phrasing"),
     "wrong_answer": ("skill", "little overlap with the reference (no finer label available)"),
 }
@@ -33,6 +33,11 @@ _OFF_TONE = re.compile(r"as an ai\b|great question|\blol\b|\bdude\b|!!|kindly be
                        r"|[\U0001F300-\U0001FAFF]")
 _VERBOSE_FACTOR = 3.0
 _MIN_OVERLAP = 0.5
+#: An answer fails on facts when it states fewer than this share of its required facts.  All-or-nothing
+#: (the first calibration) failed every wallet_support variant on 47-48 of 48 chats, tuned+RAG included, so
+#: the counts could not tell variants apart; at one half, answers that state most of the facts pass and the
+#: failure counts follow fact_coverage (tests/plugins/evaluate/test_guard_gate_taxonomy.py).
+_MIN_FACT_SHARE = 0.5
 _F1 = TokenF1()
 
 
@@ -64,9 +69,10 @@ def classify(prediction: str, reference: str, example: dict[str, Any], *, schema
             return "missing_citation", f"cites nothing; expected {', '.join(sorted(relevant))}"
         if any(c not in allowed for c in cited) or (not relevant and cited):
             return "missing_citation", f"cites {', '.join(cited)}; relevant: {', '.join(sorted(relevant)) or 'none'}"
-    missing = missing_facts(prediction, facts_of(example))
-    if missing:
-        return "missing_fact", "missing: " + ", ".join(missing[:3])
+    facts = facts_of(example)
+    missing = missing_facts(prediction, facts)
+    if facts and len(missing) > (1 - _MIN_FACT_SHARE) * len(facts):
+        return "missing_fact", f"{len(facts) - len(missing)}/{len(facts)} facts; missing: " + ", ".join(missing[:3])
     words, ref_words = len(prediction.split()), max(len(reference.split()), 1)
     if not schema_bound and (words > _VERBOSE_FACTOR * ref_words or _OFF_TONE.search(prediction.lower())):
         return "verbose_or_off_tone", f"{words} words vs {ref_words} in the reference"

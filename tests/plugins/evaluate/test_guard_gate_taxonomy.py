@@ -79,6 +79,13 @@ CT_REF = json.dumps({"label": "a", "why": "because"})
     ("Great question!! Use E-1203.", "Use E-1203.", {"required_facts": ["e-1203"]}, {}, "verbose_or_off_tone"),
     ("The opposite of hot is warm.", "The opposite of hot is cold.", {}, {}, None),
     ("Bananas.", "The opposite of hot is cold.", {}, {}, "wrong_answer"),
+    # Facts: at least half of the required ones pass (one of two), fewer fail.
+    ("Open Change PIN in Settings.", "Settings > Change PIN; enter your current PIN.",
+     {"required_facts": ["change pin", "current pin"]}, {}, None),
+    ("Open Settings.", "Settings > Change PIN; enter your current PIN.",
+     {"required_facts": ["change pin", "current pin"]}, {}, "missing_fact"),
+    ("Change PIN.", "Change PIN after 7 days with your current PIN.",
+     {"required_facts": ["change pin", "current pin", "7 days"]}, {}, "missing_fact"),
     ("The opposite of hot is", "The opposite of hot is cold.", {}, {"truncated": True}, "truncation"),
 ])
 def test_failure_categories(prediction, reference, meta, info, category):
@@ -134,3 +141,21 @@ def test_few_shot_cycles_labels_and_wraps_prompts():
     assert len(inner.seen[0]) == 2 + len(shots) and wrapped.last_truncated == [False]
     wrapped.close()
     assert inner.closed
+
+
+def test_failures_follow_fact_coverage():
+    """Calibration: of two variants, the one with higher fact coverage has fewer failures (all-or-nothing
+    facts failed both on every example)."""
+    from ftflow_plugins.evaluate.task_metrics import FactCoverage
+
+    reference = "Settings > Change PIN; enter your current PIN; it takes 7 days."
+    meta = {"required_facts": ["change pin", "current pin", "7 days"]}
+    answers = {"worse": ["Open Settings.", "Change PIN.", "Wait 7 days.", "Change PIN with your current PIN."],
+               "better": ["Change PIN, 7 days.", "Change PIN with your current PIN.", "Wait 7 days.",
+                          "Change PIN with your current PIN, 7 days."]}
+    coverage, failures = {}, {}
+    for variant, outputs in answers.items():
+        example = {"meta": meta, "eval": {}}
+        coverage[variant] = sum(FactCoverage().score(o, reference, example) for o in outputs) / len(outputs)
+        failures[variant] = sum(classify(o, reference, example) is not None for o in outputs)
+    assert coverage["better"] > coverage["worse"] and failures["better"] < failures["worse"]
