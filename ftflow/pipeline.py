@@ -32,8 +32,9 @@ class Slot:
 SLOTS: tuple[Slot, ...] = (
     Slot("model", "model", "model", ("backend",)),
     Slot("data", "data", "data"),
-    Slot("tokenize", "tokenize", "tokenize", (), (("model", True), ("data", True)), only_if_consumed=True),
     Slot("rag", "rag", "rag", (), (("data", False),)),
+    Slot("tokenize", "tokenize", "tokenize", (), (("model", True), ("data", True), ("rag", False)),
+         only_if_consumed=True),
     Slot("train", "method", "method", ("adapter", "backend", "launcher"),
          (("model", True), ("data", True), ("tokenize", False))),
     Slot("export", "export", "export", ("backend",), (("model", True), ("train", False))),
@@ -125,7 +126,7 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
             except UserError as exc:
                 problems.append(str(exc))
         inputs = {}
-        consumes = info.cls.consumes
+        consumes = info.cls().reads(stage_config)
         for upstream, required in slot.inputs:
             if consumes is not None and upstream not in consumes:
                 continue

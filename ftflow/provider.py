@@ -71,6 +71,12 @@ class Provider:
         the key.  Relative paths are resolved like data paths: current directory, then recipe dirs."""
         return {}
 
+    def reads(self, config: Any) -> tuple[str, ...] | None:
+        """Input names this stage reads with this config (None: every input its slot offers).  Defaults to
+        ``consumes``; override it when a setting decides, so that an input read only with some setting
+        enters the key only then (a tokenizer that reads the retrieval index only to add passages)."""
+        return self.consumes
+
     def uses(self, config: Any) -> list[tuple[str, str]]:
         """Other providers (kind, name) this stage calls, e.g. the metrics an evaluator computes.
 

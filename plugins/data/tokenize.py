@@ -30,6 +30,11 @@ class TokenizeConfig:
     #: Rows longer than max_length tokens: an error naming file:line, truncated (trl does the same
     #: when packing), or dropped.  The rate is reported either way.
     overlength: Literal["error", "truncate", "drop"] = "error"
+    #: Share of train conversations whose last user turn carries passages retrieved from the rag stage, in
+    #: the prompt the rag / tuned_rag eval variants use (``ftflow_plugins.rag.prompting``): the tuned model
+    #: learns to answer from sources it is shown (retrieval-augmented fine-tuning, as in RAFT) instead of
+    #: meeting that prompt for the first time at eval.  0 = plain rows; the rag stage is read only when > 0.
+    rag_context: float = 0.0
 
 
 BATCH = 256
@@ -121,19 +126,47 @@ def render_markdown(stats: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def with_passages(ctx: StageContext, conversations: list[list[dict[str, Any]]], share: float
+                  ) -> tuple[list[list[dict[str, Any]]], dict[str, Any]]:
+    """``conversations`` with a seeded ``share`` of them given retrieved passages (the rag stage's k and
+    context_words), and a note for the stage metadata."""
+    import random
+
+    from ftflow_plugins.rag.prompting import augment, question_of
+    from ftflow_plugins.rag.retrieve import Retriever
+
+    retriever = Retriever(ctx.inputs["rag"].path)
+    k, words = retriever.info["k"], retriever.info["context_words"]
+    chosen = sorted(random.Random(ctx.seed).sample(range(len(conversations)), round(share * len(conversations))))
+    ranked = retriever.documents([question_of(conversations[i]) for i in chosen], k) if chosen else []
+    out = list(conversations)
+    for i, docs in zip(chosen, ranked, strict=True):
+        out[i] = augment(conversations[i], docs, words)
+    return out, {"share": share, "rows": len(chosen), "k": k, "context_words": words}
+
+
 class ChatTemplateTokenizer(Provider):
     name = "chat-template"
     kind = "tokenize"
-    version = "3"
+    version = "4"
     description = "chat-template tokenization with assistant-only loss masks and packing report (cached)"
     Config = TokenizeConfig
     libraries = ("transformers", "tokenizers", "datasets")
-    code_modules = ("ftflow_plugins.common.hf",)
+    code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.rag.prompting", "ftflow_plugins.rag.retrieve")
     # Tokenization depends on the tokenizer files and template, not on the weights next to them.
     input_files = {"model": ("model/tokenizer*", "model/chat_template.jinja", "model/special_tokens_map.json",
                              "model/added_tokens.json", "model/*.model")}
 
+    def reads(self, config: TokenizeConfig) -> tuple[str, ...]:
+        return ("model", "data", "rag") if config.rag_context > 0 else ("model", "data")
+
     def check(self, stage, upstream) -> list[str]:
+        cfg: TokenizeConfig = stage.config
+        if not 0.0 <= cfg.rag_context <= 1.0:
+            return [f"tokenize.rag_context must be between 0 and 1, got {cfg.rag_context}"]
+        if cfg.rag_context > 0 and "rag" not in upstream:
+            return ["tokenize.rag_context > 0 puts retrieved passages into train rows: it needs a rag stage "
+                    "(e.g. rag=hybrid), or set tokenize.rag_context=0"]
         data = upstream.get("data")
         if data is None:
             return []
@@ -159,6 +192,8 @@ class ChatTemplateTokenizer(Provider):
             if not path.exists():
                 continue
             conversations = [r["messages"] for r in read_jsonl(path)]
+            if split == "train" and cfg.rag_context > 0:
+                conversations, stats["rag_context"] = with_passages(ctx, conversations, cfg.rag_context)
             rows = []
             for start in range(0, len(conversations), BATCH):
                 rows += tokenize_batch(tokenizer, conversations[start:start + BATCH], cfg.completion_only,

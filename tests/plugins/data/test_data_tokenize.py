@@ -106,3 +106,45 @@ def test_cache_follows_tokenizer_content_and_template(smoke_home, tmp_path, no_t
     result = run_ftflow(home, "run", *no_training, "model=local", f"model.path={local}")
     assert result.ok, result.stderr[-2000:]
     assert _cached(home) == {"model": False, "data": True, "tokenize": False}
+
+
+WALLET_RAG = ("rag=hybrid", "rag.corpus=[datasets/wallet_support/corpus/corpus.jsonl]", "data.max_length=1024",
+              "rag.context_words=240")
+
+
+def test_rag_context_puts_retrieved_passages_into_a_share_of_train_rows(smoke_home, tmp_path, no_training):
+    """tokenize.rag_context: a seeded share of train rows carry the rag variants' prompt (Sources: ...
+    Question: ...); the rag stage enters tokenize's key only then, so a retrieval change reruns tokenize
+    only when its rows read the index."""
+    home = tmp_path / "home"
+    shutil.copytree(smoke_home[0], home)
+    plain = run_ftflow(home, "run", *no_training, *WALLET_RAG, "rag.k=2")
+    assert plain.ok, plain.stderr[-2000:]
+    other_k = run_ftflow(home, "run", *no_training, *WALLET_RAG, "rag.k=3")
+    assert other_k.ok and _cached(home)["tokenize"] and not _cached(home)["rag"]  # rag_context=0: not read
+
+    mixed = run_ftflow(home, "run", *no_training, *WALLET_RAG, "rag.k=2", "tokenize.rag_context=0.5")
+    assert mixed.ok, mixed.stderr[-2000:]
+    meta = _show_last(home)["stage_metadata"]["tokenize"]
+    plain_meta = json.loads((Path(plain.stage("tokenize")["artifact"]).parent / "meta.json").read_text())
+    rows = meta["train"]["rows"]
+    assert meta["rag_context"] == {"share": 0.5, "rows": round(0.5 * rows), "k": 2, "context_words": 240}
+    assert meta["train"]["tokens"] > plain_meta["metadata"]["train"]["tokens"]  # passages added
+    assert meta["train"]["loss_tokens"] == plain_meta["metadata"]["train"]["loss_tokens"]  # answers unchanged
+
+    from datasets import load_from_disk
+
+    from ftflow_plugins.common.hf import load_tokenizer
+
+    tokenizer = load_tokenizer(_artifact(home, "model") / "model")
+    texts = [tokenizer.decode(r["input_ids"]) for r in load_from_disk(str(_artifact(home, "tokenize") / "train"))]
+    with_sources = [t for t in texts if "Sources:\n[" in t and "\n\nQuestion: " in t]
+    assert len(with_sources) == round(0.5 * rows)
+
+    run_ftflow(home, "run", *no_training, *WALLET_RAG, "rag.k=3", "tokenize.rag_context=0.5")
+    assert not _cached(home)["tokenize"]  # now the index is read: a retrieval change reruns tokenize
+
+
+def test_rag_context_without_a_rag_stage_is_bad_input(smoke_home, no_training):
+    result = run_ftflow(smoke_home[0], "run", *no_training, "tokenize.rag_context=0.3")
+    assert result.returncode == 2 and "tokenize.rag_context" in result.stderr and "Traceback" not in result.stderr
