@@ -4,6 +4,9 @@ The eval stage stores each variant's generations here, keyed by the variant's mo
 and the decoding settings, so adding a variant to a recipe does not regenerate the others even though
 the eval stage itself reruns.  Writes are atomic (temp file + rename); a hit refreshes the mtime so
 ``ftflow cache gc`` can drop items unused for a while.
+
+Besides JSON values the memo keeps whole files (``put_file`` / ``file``), for derived artifacts too big
+for JSON that a stage would otherwise rebuild on every rerun (the eval stage's llama.cpp conversions).
 """
 
 from __future__ import annotations
@@ -46,11 +49,37 @@ class Memo:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
 
+    def _file_path(self, key: str, suffix: str) -> Path:
+        return self.root / "files" / key[:2] / f"{key}{suffix}"
+
+    def file(self, key: str, suffix: str = "") -> Path | None:
+        """The file stored under ``key`` (its mtime refreshed), or None."""
+        path = self._file_path(key, suffix)
+        if not path.is_file():
+            return None
+        os.utime(path)
+        return path
+
+    def put_file(self, key: str, source: Path, suffix: str = "") -> Path:
+        """Move ``source`` (on the same file system, e.g. built under ``tmp_dir()``) into the memo, atomically."""
+        path = self._file_path(key, suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(source, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(source, path)
+        return path
+
+    def tmp_dir(self) -> Path:
+        """A scratch folder on the memo's file system, for building files handed to ``put_file``."""
+        path = self.root / "files" / "tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
     def prune(self, older_than_days: float) -> list[str]:
         cutoff = time.time() - older_than_days * 86400
         removed = []
-        for path in self.root.glob("*/*.json"):
-            if path.stat().st_mtime < cutoff:
+        for path in [*self.root.glob("*/*.json"), *self.root.glob("files/*/*")]:
+            if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
                 removed.append(str(path))
         return removed
