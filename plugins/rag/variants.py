@@ -1,9 +1,10 @@
 """Eval variants ``rag`` (base + retrieval) and ``tuned_rag`` (tuned + retrieval).
 
-They wrap the built-in ``base`` / ``tuned`` HF generators: for each prompt they retrieve from the eval
-stage's ``rag`` input artifact, put the passages into the prompt (``prompting.augment``) and report the
-retrieved document ids as ``last_retrieved`` for the ``citation`` metric.  The identity adds the index
-digest and mode, so a changed corpus or retrieval mode regenerates, an unchanged one comes from the memo.
+They wrap the built-in ``base`` / ``tuned`` generators (either ``eval.engine``): for each prompt they
+retrieve from the eval stage's ``rag`` input artifact, put the passages into the prompt
+(``prompting.augment``) and report the retrieved document ids as ``last_retrieved`` for the ``citation``
+metric.  The identity adds the index digest and mode, so a changed corpus or retrieval mode regenerates,
+an unchanged one comes from the memo.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from ftflow.stage import StageContext
-from ftflow_plugins.evaluate.variants import BaseVariant, Generator, TunedVariant
+from ftflow_plugins.evaluate.variants import (
+    ENGINE_LIBRARIES,
+    ENGINE_MODULES,
+    BaseVariant,
+    Generator,
+    TunedVariant,
+)
 
 
 class RagGenerator:
@@ -48,9 +55,9 @@ def _wrap(ctx: StageContext, inner: Generator) -> RagGenerator:
 class RagVariant(BaseVariant):
     name = "rag"
     description = "the base model with retrieved passages (rag stage) in the prompt and [doc-id] citations"
-    libraries = ("torch", "transformers", "sentence-transformers", "bm25s")
+    libraries = (*ENGINE_LIBRARIES, "sentence-transformers", "bm25s")
     needs = ("model", "rag")
-    code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.rag.prompting", "ftflow_plugins.rag.retrieve")
+    code_modules = (*ENGINE_MODULES, "ftflow_plugins.rag.prompting", "ftflow_plugins.rag.retrieve")
 
     def load(self, ctx: StageContext, name: str, batch_size: int) -> Generator:
         return _wrap(ctx, super().load(ctx, name, batch_size))
@@ -59,7 +66,7 @@ class RagVariant(BaseVariant):
 class TunedRagVariant(TunedVariant):
     name = "tuned_rag"
     description = "the tuned model with retrieved passages (rag stage) in the prompt and [doc-id] citations"
-    libraries = ("torch", "transformers", "peft", "sentence-transformers", "bm25s")
+    libraries = (*ENGINE_LIBRARIES, "peft", "sentence-transformers", "bm25s")
     needs = ("model", "train", "rag")
     code_modules = RagVariant.code_modules
 

@@ -1,0 +1,124 @@
+"""The llama.cpp eval engine: the ``base`` / ``tuned`` variants (and the rag / few-shot ones built on
+them) decode from GGUF files through llama.cpp instead of transformers.
+
+The base model's HF checkpoint, and the tuned model (LoRA merged into the base, or the fully trained
+weights), are converted once with llama.cpp's own converter (``convert-hf-to-gguf``) and kept in the
+workspace memo, keyed by the model/train artifacts' content digests, the converter's version and the type:
+an eval rerun (new metric, more examples, other gate) loads the file instead of converting again.
+
+A LoRA adapter is merged rather than converted to llama.cpp's LoRA GGUF: the PyPI converter ships no
+``convert_lora_to_gguf``, and merging gives the tuned model the same file layout as the base one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ftflow.stage import StageContext
+
+#: The type the engine converts to.  q8_0 over f16: measured on the 2-core box (docs/evaluation.md),
+#: q8_0 decodes faster (half the bytes read per token) and its metrics stay within the f16 file's.
+ENGINE_TYPE = "q8_0"
+MEMO_VERSION = "llamacpp-engine/v1"
+
+
+class ConversionFailed(RuntimeError):
+    """llama.cpp's converter (or loader) refused the model, e.g. an architecture it does not know.
+
+    ``unsupported``: the converter said so itself, a verdict worth remembering (not a crash to retry).
+    """
+
+    def __init__(self, message: str, unsupported: bool = False) -> None:
+        super().__init__(message)
+        self.unsupported = unsupported
+
+
+def _converter_version() -> str:
+    from ftflow.cache.keys import library_version
+
+    return library_version("convert-hf-to-gguf")
+
+
+def engine_identity(ctx: StageContext, tuned: bool) -> str:
+    """The generator identity: engine, type, llama.cpp's version and the content digests it decodes."""
+    from ftflow.cache.keys import library_version
+
+    identity = f"llamacpp-{library_version('llama-cpp-python')}:{ENGINE_TYPE}:{ctx.inputs['model'].digest}"
+    return identity + (f"+{ctx.inputs['train'].digest}" if tuned else "")
+
+
+def _convert(ctx: StageContext, tuned: bool, out: Path, scratch: Path) -> None:
+    from ftflow_plugins.common.hf import model_dir
+    from ftflow_plugins.export.gguf import convert
+
+    source = model_dir(ctx.inputs["model"].path)
+    if tuned:  # LoRA merged into the base, or the fully trained weights, with the base's tokenizer
+        from ftflow_plugins.export.merged import save_merged
+
+        source = scratch / "merged"
+        source.mkdir()
+        save_merged(ctx, source)
+    try:
+        convert(source, {ENGINE_TYPE: out}, "model", scratch / "convert.log")
+    except RuntimeError as exc:
+        raise ConversionFailed(str(exc), unsupported="is not supported" in str(exc)) from exc
+
+
+def _exported(ctx: StageContext, tuned: bool) -> Path | None:
+    """The export stage's file of the engine's type when it holds the same model (``export=gguf`` merges
+    the adapter and converts with the same converter): no second conversion."""
+    export = ctx.inputs.get("export")
+    if export is None or export.metadata.get("merged_from") != ("train" if tuned else "base"):
+        return None
+    info = (export.metadata.get("gguf") or {}).get(ENGINE_TYPE)
+    return export.path / info["file"] if info else None
+
+
+def engine_gguf(ctx: StageContext, tuned: bool) -> Path:
+    """The base (or tuned) model as a GGUF file: the export's, or converted on first use and memoised."""
+    from ftflow.cache.memo import Memo
+
+    if (exported := _exported(ctx, tuned)) is not None:
+        return exported
+
+    parts = (MEMO_VERSION, ENGINE_TYPE, _converter_version(), ctx.inputs["model"].digest,
+             ctx.inputs["train"].digest if tuned else None)
+    key = Memo.key(*parts)
+    memo = ctx.memo
+    if memo is not None:
+        if (hit := memo.file(key, ".gguf")) is not None:
+            return hit
+        if isinstance(failed := memo.get(key), dict) and failed.get("failed"):
+            raise ConversionFailed(failed["failed"], unsupported=True)  # not tried again for each variant
+    what = "tuned model" if tuned else "base model"
+    ctx.log(f"converting the {what} to GGUF {ENGINE_TYPE} for llama.cpp (once; memoised)")
+    scratch_root = memo.tmp_dir() if memo is not None else ctx.work_dir
+    scratch_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch_root) as tmp:
+        out = Path(tmp) / "model.gguf"
+        try:
+            _convert(ctx, tuned, out, Path(tmp))
+        except ConversionFailed as exc:
+            if memo is not None and exc.unsupported:
+                memo.put(key, {"failed": str(exc)})
+            raise
+        if memo is not None:
+            return memo.put_file(key, out, ".gguf")
+        kept = ctx.work_dir / f"{key}.gguf"
+        out.replace(kept)
+        return kept
+
+
+def llamacpp_generator(ctx: StageContext, tuned: bool) -> Any:
+    """A ``LlamaCppGenerator`` over the engine's GGUF: unconstrained (like the transformers engine),
+    with parallel single-threaded workers (see ``backend``)."""
+    from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, eval_workers
+
+    path = engine_gguf(ctx, tuned)
+    try:
+        return LlamaCppGenerator(path, engine_identity(ctx, tuned), seed=ctx.seed, workers=eval_workers(path),
+                                 constrain=False)
+    except (ValueError, RuntimeError) as exc:  # llama-cpp-python: "Failed to load model from file"
+        raise ConversionFailed(f"llama.cpp could not load {path.name}: {exc}") from exc

@@ -1,0 +1,176 @@
+"""The llama.cpp eval engine on the smoke workspace's tiny model: engine choice, identities, memoised
+conversions, parallel workers = one context, the adapter really applied, full fine-tuning, fallback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import gguf_workspace as gguf
+import pytest
+
+from ftflow.cache.memo import Memo
+from ftflow.errors import UserError
+from ftflow.stage import Artifact
+from ftflow_plugins.evaluate.variants import BaseVariant, TunedVariant, resolve_engine
+from ftflow_plugins.llamacpp.backend import LlamaCppGenerator
+from ftflow_plugins.llamacpp.engine import engine_gguf
+
+PROMPTS = [[{"role": "user", "content": "How do I switch networks?"}],
+           [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Is gas paid in ETH?"}],
+           [{"role": "user", "content": "What is a seed phrase? " * 6}],
+           [{"role": "user", "content": "Hi"}],
+           [{"role": "user", "content": "Can I cancel a pending transaction?"}]]
+
+
+@pytest.fixture(scope="module")
+def shared_memo(tmp_path_factory) -> Memo:
+    """One memo for the tests that do not count conversions: each model is converted once per module."""
+    return Memo(tmp_path_factory.mktemp("memo"))
+
+
+def _artifacts(home: Path) -> dict[str, Artifact]:
+    manifest = gguf.manifest(home)
+    return {s["name"]: Artifact(Path(s["artifact"]), s["key"], manifest["stage_metadata"][s["name"]])
+            for s in manifest["stages"] if s["name"] in ("model", "train")}
+
+
+def _ctx(home: Path, tmp_path: Path, engine: str = "auto", inputs: dict[str, Artifact] | None = None,
+         memo: Memo | None = None):
+    logs: list[str] = []
+    ctx = SimpleNamespace(inputs=inputs or _artifacts(home), config=SimpleNamespace(engine=engine), seed=0,
+                          memo=memo or Memo(tmp_path / "memo"), work_dir=tmp_path / "work", log=logs.append)
+    return ctx, logs
+
+
+def _logits(model_path: Path, text: str):
+    """Next-token logits of llama.cpp on ``text`` (numpy)."""
+    import llama_cpp
+    import numpy as np
+
+    from ftflow_plugins.llamacpp.backend import quiet_llama
+
+    quiet_llama()
+    llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=256, logits_all=True, verbose=False)
+    try:
+        llm.eval(llm.tokenize(text.encode(), add_bos=False, special=True))
+        return np.array(llm.scores[llm.n_tokens - 1])
+    finally:
+        llm.close()
+
+
+def _hf_logits(path: Path, text: str, adapter: Path | None = None, tokenizer: Path | None = None):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(str(path))
+    if adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter))
+    ids = AutoTokenizer.from_pretrained(str(tokenizer or path))(text, return_tensors="pt", add_special_tokens=False)
+    with torch.no_grad():
+        return model(**ids).logits[0, -1].numpy()
+
+
+def test_auto_is_llamacpp_on_this_cpu_and_explicit_values_stay():
+    assert resolve_engine("auto") == "llamacpp"  # torch sees no CUDA device here
+    assert resolve_engine("hf") == "hf" and resolve_engine("llamacpp") == "llamacpp"
+
+
+def test_identities_differ_per_engine_and_conversions_are_memoised(gguf_home, tmp_path):
+    ctx, logs = _ctx(gguf_home, tmp_path)
+    llama = BaseVariant().load(ctx, "base", batch_size=4)
+    try:
+        assert isinstance(llama, LlamaCppGenerator) and llama.identity.startswith("llamacpp-")
+        assert llama.supports_json_schema is False  # unconstrained: raw-format metrics measure the model
+    finally:
+        llama.close()
+    assert sum("converting the base model" in line for line in logs) == 1
+    hf_ctx, _ = _ctx(gguf_home, tmp_path, engine="hf")
+    hf = BaseVariant().load(hf_ctx, "base", batch_size=4)
+    assert hf.identity == f"hf:{ctx.inputs['model'].digest}" != llama.identity
+    again = BaseVariant().load(ctx, "base", batch_size=4)  # a rerun: from the memo, no conversion
+    again.close()
+    assert sum("converting" in line for line in logs) == 1 and again.path == llama.path
+
+
+def test_parallel_workers_answer_like_one_context(gguf_home, tmp_path, shared_memo):
+    ctx, _ = _ctx(gguf_home, tmp_path, memo=shared_memo)
+    path = engine_gguf(ctx, tuned=True)
+    one = LlamaCppGenerator(path, "one", constrain=False)
+    three = LlamaCppGenerator(path, "three", workers=3, constrain=False)  # shares of 2, 2 and 1 prompts
+    try:
+        assert len(three.workers) == 3
+        assert three.generate(PROMPTS, 12) == one.generate(PROMPTS, 12)
+        assert three.last_truncated == one.last_truncated and len(one.last_truncated) == len(PROMPTS)
+    finally:
+        one.close()
+        three.close()
+
+
+def test_tuned_reuses_the_exported_file_of_the_engine_type(gguf_home, tmp_path):
+    inputs = _artifacts(gguf_home)
+    artifact, meta = gguf.export_artifact(gguf_home)
+    inputs["export"] = Artifact(artifact, "export", meta)
+    ctx, logs = _ctx(gguf_home, tmp_path, inputs=inputs)
+    assert engine_gguf(ctx, tuned=True) == artifact / meta["gguf"]["q8_0"]["file"]
+    assert not logs  # nothing converted
+
+
+def test_tuned_gguf_applies_the_adapter(gguf_home, tmp_path, shared_memo):
+    """llama.cpp's tuned logits track peft's, and are far from the base model's: the adapter is in."""
+    import numpy as np
+
+    ctx, _ = _ctx(gguf_home, tmp_path, memo=shared_memo)
+    text = "<|im_start|>user\nHow do I switch networks?<|im_end|>\n<|im_start|>assistant\n"
+    base_dir, adapter = ctx.inputs["model"].path / "model", ctx.inputs["train"].path / "adapter"
+    tuned_cpp, base_cpp = _logits(engine_gguf(ctx, True), text), _logits(engine_gguf(ctx, False), text)
+    tuned_hf = _hf_logits(base_dir, text, adapter)
+    assert np.abs(tuned_cpp - tuned_hf).max() < 0.1 * np.abs(tuned_cpp - base_cpp).max()
+    assert tuned_cpp.argmax() == tuned_hf.argmax()
+
+
+def test_full_fine_tuning_converts_the_trained_weights(gguf_home, tmp_path, shared_memo):
+    """No adapter: the tuned variant converts the train stage's ``model/`` checkpoint."""
+    import numpy as np
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    inputs = _artifacts(gguf_home)
+    trained = tmp_path / "train"
+    model = AutoModelForCausalLM.from_pretrained(str(inputs["model"].path / "model"))
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(torch.randn_like(param) * 0.05, alpha=1.0)
+    model.save_pretrained(trained / "model")
+    inputs["train"] = Artifact(trained, "full-ft", {"peft": False})
+    ctx, _ = _ctx(gguf_home, tmp_path, inputs=inputs, memo=shared_memo)
+    generator = TunedVariant().load(ctx, "tuned", batch_size=2)
+    generator.close()
+    text = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    tuned_cpp, want = _logits(generator.path, text), _hf_logits(trained / "model", text, tokenizer=inputs["model"].path / "model")
+    assert generator.identity.endswith("+full-ft")
+    assert np.abs(tuned_cpp - want).max() < 0.1 * np.abs(tuned_cpp - _logits(engine_gguf(ctx, False), text)).max()
+
+
+def test_unconvertible_model_falls_back_once_or_fails_clearly(gguf_home, tmp_path):
+    """An architecture name the converter does not know (transformers still loads it by model_type)."""
+    inputs = _artifacts(gguf_home)
+    model = tmp_path / "model-stage"
+    shutil.copytree(inputs["model"].path, model)
+    config = json.loads((model / "model" / "config.json").read_text())
+    (model / "model" / "config.json").write_text(json.dumps({**config, "architectures": ["FtflowOddForCausalLM"]}))
+    inputs = {"model": Artifact(model, "odd-model", {})}
+    ctx, logs = _ctx(gguf_home, tmp_path, inputs=inputs)
+    first = BaseVariant().load(ctx, "base", batch_size=2)
+    second = BaseVariant().load(ctx, "base", batch_size=2)
+    assert first.identity == second.identity == "hf:odd-model"
+    warnings = [line for line in logs if line.startswith("warning:")]
+    assert len(warnings) == 1 and "FtflowOddForCausalLM is not supported" in warnings[0]
+    assert sum("converting" in line for line in logs) == 1  # the verdict is memoised
+    strict, _ = _ctx(gguf_home, tmp_path, engine="llamacpp", inputs=inputs)
+    with pytest.raises(UserError, match=r"^eval.engine=llamacpp: .*FtflowOddForCausalLM is not supported"):
+        BaseVariant().load(strict, "base", batch_size=2)
