@@ -20,6 +20,7 @@ from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import read_jsonl, seed_everything, write_jsonl
 from ftflow_plugins.evaluate.gate import GateConfig, evaluate_gate, gate_problems
+from ftflow_plugins.evaluate.intervals import bootstrap_interval
 from ftflow_plugins.evaluate.metrics import summarize
 
 
@@ -97,8 +98,8 @@ class GenerateEvaluator(Provider):
     version = "4"
     description = "generation on the eval split for each variant, scored by metric providers, gated"
     Config = GenerateConfig
-    libraries = ("torch", "transformers", "peft", "jsonschema")
-    code_modules = ("ftflow_plugins.common.hf",)
+    libraries = ("torch", "transformers", "peft", "jsonschema", "scipy")
+    code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.evaluate.intervals")
 
     def uses(self, config: GenerateConfig) -> list[tuple[str, str]]:
         return [("variant", v) for v in config.variants] + [("metric", m) for m in config.metrics]
@@ -153,6 +154,7 @@ class GenerateEvaluator(Provider):
         rows = select_rows(read_jsonl(path), cfg.max_examples, cfg.sample)
         prompts, references = (list(x) for x in zip(*(split_prompt(r) for r in rows), strict=True))
         results: dict[str, dict[str, float]] = {}
+        intervals: dict[str, dict[str, list[float]]] = {}  # 95% bootstrap intervals of mean metrics
         details: dict[str, dict[str, Any]] = {}
         records: dict[str, list[dict[str, Any]]] = {}
         slices: dict[str, dict[str, dict[str, dict[str, float]]]] = {field: {} for field in cfg.slice_by}
@@ -171,6 +173,9 @@ class GenerateEvaluator(Provider):
                     summary = summarize(metric, scores[m], outputs, references, examples)
                     if summary["value"] is not None:
                         results[variant][m] = summary["value"]
+                    interval = bootstrap_interval(scores[m], summary["value"], ctx.seed)
+                    if interval is not None:
+                        intervals.setdefault(variant, {})[m] = interval
                     results[variant].update({f"{m}_{k}": v for k, v in summary["extras"].items()})
                     details[variant][m] = {"n": summary["n"], **summary["details"]}
                 for field in cfg.slice_by:
@@ -194,7 +199,8 @@ class GenerateEvaluator(Provider):
         taxonomy = summarize_failures(records, cfg.failure_examples)
         write_jsonl(ctx.output_dir / "generations.jsonl", generations)
         (ctx.output_dir / "metrics.json").write_text(json.dumps(results, indent=2))
-        meta = {"metrics": results, "examples": len(rows), "metric_details": details, "taxonomy": taxonomy,
+        meta = {"metrics": results, "intervals": intervals, "examples": len(rows), "metric_details": details,
+                "taxonomy": taxonomy,
                 "gate": gate, "guardrail": self._guardrail_note(cfg, records) if schema else None,
                 "slices": slices}
         meta["report_md"] = eval_markdown(meta)
