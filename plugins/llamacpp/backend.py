@@ -16,9 +16,12 @@ the CPU is shared with other work.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+from ftflow.progress import advance
 
 
 def cpu_threads() -> int:
@@ -32,6 +35,7 @@ def cpu_threads() -> int:
 
 
 _LOG_CALLBACK: Any = None
+_PROGRESS_LOCK = threading.Lock()
 
 
 def quiet_llama() -> None:
@@ -134,6 +138,8 @@ class LlamaCppGenerator:
             reply = llm.create_chat_completion(**self._request(messages, max_new_tokens, json_schema))
             choice = reply["choices"][0]
             results.append(((choice["message"]["content"] or "").strip(), choice.get("finish_reason") == "length"))
+            with _PROGRESS_LOCK:  # workers finish answers on their own threads; the bar is not thread-safe
+                advance(1)  # the eval stage's bar for this variant
         return results
 
     def stream(self, messages: list[dict[str, Any]], max_new_tokens: int,
