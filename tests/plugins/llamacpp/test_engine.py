@@ -11,12 +11,14 @@ from types import SimpleNamespace
 import gguf_workspace as gguf
 import pytest
 
+from ftflow.cache.digests import sha256_file
 from ftflow.cache.memo import Memo
 from ftflow.errors import UserError
 from ftflow.stage import Artifact
 from ftflow_plugins.evaluate.variants import BaseVariant, TunedVariant, resolve_engine
 from ftflow_plugins.llamacpp.backend import LlamaCppGenerator
 from ftflow_plugins.llamacpp.engine import engine_gguf
+from ftflow_plugins.llamacpp.variant import GgufVariant
 
 PROMPTS = [[{"role": "user", "content": "How do I switch networks?"}],
            [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Is gas paid in ETH?"}],
@@ -40,7 +42,8 @@ def _artifacts(home: Path) -> dict[str, Artifact]:
 def _ctx(home: Path, tmp_path: Path, engine: str = "auto", inputs: dict[str, Artifact] | None = None,
          memo: Memo | None = None):
     logs: list[str] = []
-    ctx = SimpleNamespace(inputs=inputs or _artifacts(home), config=SimpleNamespace(engine=engine), seed=0,
+    ctx = SimpleNamespace(inputs=inputs or _artifacts(home), config=SimpleNamespace(engine=engine, json_schema=None),
+                          seed=0,
                           memo=memo or Memo(tmp_path / "memo"), work_dir=tmp_path / "work", log=logs.append)
     return ctx, logs
 
@@ -84,7 +87,7 @@ def test_identities_differ_per_engine_and_conversions_are_memoised(gguf_home, tm
     ctx, logs = _ctx(gguf_home, tmp_path)
     llama = BaseVariant().load(ctx, "base", batch_size=4)
     try:
-        assert isinstance(llama, LlamaCppGenerator) and llama.identity.startswith("llamacpp-")
+        assert isinstance(llama, LlamaCppGenerator) and llama.identity == f"gguf:{sha256_file(llama.path)}"
         assert llama.supports_json_schema is False  # unconstrained: raw-format metrics measure the model
     finally:
         llama.close()
@@ -99,7 +102,7 @@ def test_identities_differ_per_engine_and_conversions_are_memoised(gguf_home, tm
 
 def test_parallel_workers_answer_like_one_context(gguf_home, tmp_path, shared_memo):
     ctx, _ = _ctx(gguf_home, tmp_path, memo=shared_memo)
-    path = engine_gguf(ctx, tuned=True)
+    path, _ = engine_gguf(ctx, tuned=True)
     one = LlamaCppGenerator(path, "one", constrain=False)
     three = LlamaCppGenerator(path, "three", workers=3, constrain=False)  # shares of 2, 2 and 1 prompts
     try:
@@ -111,13 +114,23 @@ def test_parallel_workers_answer_like_one_context(gguf_home, tmp_path, shared_me
         three.close()
 
 
-def test_tuned_reuses_the_exported_file_of_the_engine_type(gguf_home, tmp_path):
+def test_tuned_reuses_the_exported_file_and_shares_its_generations(gguf_home, tmp_path):
+    """Same file, same greedy decoding: tuned and gguf:q8_0 share a memo identity, unless a schema makes
+    the gguf variant decode under a grammar the engine does not use."""
     inputs = _artifacts(gguf_home)
     artifact, meta = gguf.export_artifact(gguf_home)
     inputs["export"] = Artifact(artifact, "export", meta)
     ctx, logs = _ctx(gguf_home, tmp_path, inputs=inputs)
-    assert engine_gguf(ctx, tuned=True) == artifact / meta["gguf"]["q8_0"]["file"]
-    assert not logs  # nothing converted
+    tuned = TunedVariant().load(ctx, "tuned", batch_size=2)
+    exported = GgufVariant().load(ctx, "gguf:q8_0", batch_size=2)
+    tuned.close()
+    exported.close()
+    assert tuned.path == exported.path == artifact / meta["gguf"]["q8_0"]["file"]
+    assert tuned.identity == exported.identity and not logs  # nothing converted
+    ctx.config.json_schema = "schema.json"
+    free = TunedVariant().load(ctx, "tuned", batch_size=2)
+    free.close()
+    assert free.identity == f"{exported.identity}:unconstrained"
 
 
 def test_tuned_gguf_applies_the_adapter(gguf_home, tmp_path, shared_memo):
@@ -127,7 +140,7 @@ def test_tuned_gguf_applies_the_adapter(gguf_home, tmp_path, shared_memo):
     ctx, _ = _ctx(gguf_home, tmp_path, memo=shared_memo)
     text = "<|im_start|>user\nHow do I switch networks?<|im_end|>\n<|im_start|>assistant\n"
     base_dir, adapter = ctx.inputs["model"].path / "model", ctx.inputs["train"].path / "adapter"
-    tuned_cpp, base_cpp = _logits(engine_gguf(ctx, True), text), _logits(engine_gguf(ctx, False), text)
+    tuned_cpp, base_cpp = _logits(engine_gguf(ctx, True)[0], text), _logits(engine_gguf(ctx, False)[0], text)
     tuned_hf = _hf_logits(base_dir, text, adapter)
     assert np.abs(tuned_cpp - tuned_hf).max() < 0.1 * np.abs(tuned_cpp - base_cpp).max()
     assert tuned_cpp.argmax() == tuned_hf.argmax()
@@ -152,8 +165,9 @@ def test_full_fine_tuning_converts_the_trained_weights(gguf_home, tmp_path, shar
     generator.close()
     text = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
     tuned_cpp, want = _logits(generator.path, text), _hf_logits(trained / "model", text, tokenizer=inputs["model"].path / "model")
-    assert generator.identity.endswith("+full-ft")
-    assert np.abs(tuned_cpp - want).max() < 0.1 * np.abs(tuned_cpp - _logits(engine_gguf(ctx, False), text)).max()
+    base_path, base_sha = engine_gguf(ctx, False)
+    assert generator.identity == f"gguf:{sha256_file(generator.path)}" != f"gguf:{base_sha}"
+    assert np.abs(tuned_cpp - want).max() < 0.1 * np.abs(tuned_cpp - _logits(base_path, text)).max()
 
 
 def test_unconvertible_model_falls_back_once_or_fails_clearly(gguf_home, tmp_path):
