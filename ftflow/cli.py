@@ -1,6 +1,8 @@
 """The ``ftflow`` command line: parse, dispatch lazily, map errors to exit codes.
 
-Exit codes: 0 ok, 1 a stage failed, 2 bad input.  Errors are one line; ``--debug`` shows tracebacks.
+Exit codes: 0 ok, 1 a stage failed, 2 bad input, 130 Ctrl-C, 143 SIGTERM (handled like Ctrl-C).  Errors are
+one line; ``--debug`` shows tracebacks.  Outside a stage, an unexpected OSError, ValueError (JSON, Unicode),
+RecursionError, csv, YAML, tar, lookup or type error comes from something the user handed in: exit 2.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--provider", default=None, help="server to use when the run recorded serve=none")
     serve.add_argument("--host", default=None, help="bind address (default: the recipe's, 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default: the recipe's, 8000; 0 picks one)")
+    serve.add_argument("--python", default=None, metavar="PATH",
+                       help="interpreter of a server in its own environment (vLLM; else $FTFLOW_VLLM_PYTHON)")
     data = sub.add_parser("data", parents=[common], help="data tools")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     check = data_sub.add_parser("check", parents=[common], help="validate a data file, print its quality report")
@@ -111,7 +115,7 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
     if args.command == "serve":
         from ftflow.commands.serve import cmd_serve
 
-        return cmd_serve(args.run_id, args.provider, args.host, args.port)
+        return cmd_serve(args.run_id, args.provider, args.host, args.port, args.python)
     if args.command == "data":
         from ftflow.commands.data import cmd_data_check
 
@@ -129,19 +133,29 @@ def main(argv: list[str] | None = None) -> int:
     debug = args.debug or os.environ.get("FTFLOW_DEBUG") == "1"
     if args.verbose:
         os.environ["FTFLOW_VERBOSE"] = "1"  # this process and the ones it starts (ftflow.progress.verbose)
-    from ftflow.errors import FtflowError
+    from ftflow.errors import FtflowError, Terminated, describe_input_error, input_error_types
+    from ftflow.signals import sigterm_as_interrupt
 
     try:
-        return _dispatch(args, argv)
+        with sigterm_as_interrupt():
+            return _dispatch(args, argv)
     except FtflowError as exc:
         if debug:
             raise
         print(f"ftflow: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("ftflow: interrupted; rerun the same command to resume from the cache", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        import shlex
 
+        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        hint = f"resume with: ftflow {shlex.join(argv)}" if args.command == "run" else "nothing was half-written"
+        print(f"ftflow: {what}; {hint}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    except input_error_types() as exc:  # a malformed file or argument that no check named more precisely
+        if debug:
+            raise
+        print(f"ftflow: error: {describe_input_error(exc)} (--debug shows where)", file=sys.stderr)
+        return 2
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -55,3 +55,39 @@ class StageFailed(FtflowError):
         if resume_command:
             text += f"\nresume with: {resume_command}"
         super().__init__(text)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Slurm, Kubernetes, systemd) arrived: unwound like Ctrl-C, but exits 143, not 130."""
+
+
+def input_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that, outside a stage, come from a malformed file or argument the user handed in.
+
+    The command line reports them as one line with exit 2 (``--debug`` shows the traceback); inside a
+    stage the runner wraps them in ``StageFailed`` (exit 1) instead.
+    """
+    import csv
+    import tarfile
+    import zlib
+
+    import yaml
+
+    return (OSError, ValueError, RecursionError, csv.Error, yaml.YAMLError, tarfile.TarError, zlib.error,
+            EOFError, LookupError, TypeError)
+
+
+def describe_input_error(exc: BaseException) -> str:
+    """One line for an input error that no ftflow check named more precisely."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        target = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
+        return f"{target}: {exc.strerror or type(exc).__name__}"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply to read (RecursionError)"
+    if isinstance(exc, UnicodeError):
+        return f"input is not valid text: {exc}"
+    text = str(exc).strip().splitlines()
+    detail = text[0] if text else ""
+    if isinstance(exc, KeyError | IndexError | TypeError):
+        return f"malformed input: {type(exc).__name__} {detail}".rstrip()
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__

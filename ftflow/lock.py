@@ -78,16 +78,57 @@ def build_lock(session: Session, cache_root: Path) -> dict[str, Any]:
     return lock
 
 
+#: Keys a lock file must have, and the JSON type each holds (optional ones are checked when present).
+LOCK_FIELDS: dict[str, tuple[type, bool]] = {
+    "recipe": (str, True), "config": (dict, True), "overrides": (list, False), "seed": (int, False),
+    "inputs": (dict, False), "libraries": (dict, False), "providers": (dict, False), "plugins": (dict, False),
+}
+_JSON_NAMES = {str: "a string", dict: "a mapping", list: "a list", int: "an integer"}
+
+
+def validate_lock(lock: Any, where: str) -> dict[str, Any]:
+    """``lock`` as read from JSON, checked field by field so a damaged file is one line naming the key."""
+    if not isinstance(lock, dict) or lock.get("ftflow_lock") != LOCK_FORMAT:
+        raise UserError(f"{where} is not an ftflow lock file (format {LOCK_FORMAT})")
+    for key, (kind, required) in LOCK_FIELDS.items():
+        if key not in lock:
+            if required:
+                raise UserError(f"{where}: lock key '{key}' is missing")
+            continue
+        if not isinstance(lock[key], kind) or isinstance(lock[key], bool):
+            raise UserError(f"{where}: lock key '{key}' must be {_JSON_NAMES[kind]}, "
+                            f"got {type(lock[key]).__name__}")
+    for key in ("inputs", "libraries", "providers"):
+        bad = [k for k, v in lock.get(key, {}).items() if not isinstance(v, dict | str | None)]
+        if bad:
+            raise UserError(f"{where}: lock key '{key}.{bad[0]}' has an unexpected value")
+    if not all(isinstance(o, str) for o in lock.get("overrides", [])):
+        raise UserError(f"{where}: lock key 'overrides' must be a list of strings")
+    return lock
+
+
 def read_lock(path: str) -> dict[str, Any]:
     try:
-        lock = json.loads(Path(path).read_text())
+        lock = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"--locked: lock file {path} not found") from None
-    except ValueError as exc:
-        raise UserError(f"--locked: {path} is not a valid lock file ({exc})") from None
-    if not isinstance(lock, dict) or lock.get("ftflow_lock") != LOCK_FORMAT:
-        raise UserError(f"--locked: {path} is not an ftflow lock file (format {LOCK_FORMAT})")
-    return lock
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UserError(f"--locked: {path} is not a valid lock file ({type(exc).__name__}: {exc})") from None
+    return validate_lock(lock, f"--locked: {path}")
+
+
+def write_text_file(path: str, text: str, what: str) -> None:
+    """Write a user-named output file whole (via a sibling temp file), or say in one line why not."""
+    target = Path(path).expanduser()
+    if not target.parent.is_dir():
+        raise UserError(f"{what}: directory {target.parent} does not exist")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"{what}: cannot write {path} ({exc.strerror or exc})") from None
 
 
 def session_from_lock(lock: dict[str, Any], plugins: Any, cli_dirs: list[str] | None = None) -> Session:

@@ -61,9 +61,13 @@ def cmd_show(ref: str, as_json: bool) -> int:
     from ftflow.console import make_console
 
     console = make_console()
-    console.print(f"[bold]run[/] {manifest['run_id']}  recipe={manifest['recipe']}  status={manifest['status']}")
+    from rich.markup import escape
+
+    # recorded text is not markup: a resume command's 'eval.variants=[a,b]' must print as is
+    console.print(f"[bold]run[/] {escape(str(manifest['run_id']))}  recipe={escape(str(manifest['recipe']))}  "
+                  f"status={escape(str(manifest['status']))}")
     if manifest.get("error"):
-        console.print(f"[red]{manifest['error']}[/]")
+        console.print(f"[red]{escape(str(manifest['error']))}[/]")
     stages = Table("stage", "kind", "plugin", "key", "cached", "seconds", "artifact")
     for s in manifest["stages"]:
         stages.add_row(s["name"], s["kind"], s["plugin"], s["key"][:10], str(s["cached"]),

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from ftflow.errors import StageFailed, UserError
+from ftflow.errors import StageFailed, Terminated, UserError
 from ftflow.report.manifest import build_manifest, write_run_record
 from ftflow.runner import Runner
 from ftflow.session import open_session
@@ -46,11 +46,13 @@ def _locked_session(path: str, overrides: list[str], recipes_dirs: list[str], al
 def cmd_lock(overrides: list[str], recipes_dirs: list[str], output: str) -> int:
     import json
 
-    from ftflow.lock import build_lock
+    from ftflow.lock import build_lock, write_text_file
 
     session = open_session(overrides, recipes_dirs)
+    if not Path(output).expanduser().parent.is_dir():  # before hashing inputs: fail fast
+        raise UserError(f"lock -o: directory {Path(output).expanduser().parent} does not exist")
     lock = build_lock(session, Workspace().cache_dir)
-    Path(output).write_text(json.dumps(lock, indent=2, sort_keys=False) + "\n")
+    write_text_file(output, json.dumps(lock, indent=2, sort_keys=False) + "\n", "lock -o")
     print(f"locked recipe={session.recipe.name}: {len(lock['inputs'])} input digests, "
           f"{len(lock['libraries'])} library versions, {len(lock['providers'])} providers -> {output}")
     return 0
@@ -84,6 +86,11 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
     try:
         runner.run(run_id, resume_command(argv), results)
         status = "ok"
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (ftflow.signals): finished stages stay cached
+        status = "interrupted"
+        error = ("terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted (Ctrl-C)") + \
+            f"; resume with: {resume_command(argv)}"
+        raise
     except BaseException as exc:
         error = str(exc) or type(exc).__name__
         raise

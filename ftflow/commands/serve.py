@@ -2,7 +2,9 @@
 
 The run's resolved ``serve`` section names the provider and its options; its serve stage's ``serve.json``
 adds the routes' JSON schemas.  ``--provider`` serves a run made with ``serve=none`` using that
-provider's defaults; ``--host`` / ``--port`` override the recorded address.
+provider's defaults; ``--host`` / ``--port`` override the recorded address.  ``--python`` names the
+interpreter of a server that runs in its own environment (vLLM): only the command line or the environment
+name executables, never the recorded recipe.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ def _schemas(manifest: dict[str, Any]) -> dict[str, Any]:
     return json.loads(spec.read_text()).get("schemas", {}) if spec and spec.exists() else {}
 
 
-def cmd_serve(ref: str, provider: str | None, host: str | None, port: int | None) -> int:
+def cmd_serve(ref: str, provider: str | None, host: str | None, port: int | None,
+              python: str | None = None) -> int:
     from ftflow.plugin.manager import load_plugins
 
     workspace = Workspace()
@@ -43,6 +46,11 @@ def cmd_serve(ref: str, provider: str | None, host: str | None, port: int | None
         section["host"] = host
     if port is not None:
         section["port"] = port
+    if section.pop("python", None):
+        raise UserError("serve.python: the run's recipe names an interpreter; executables come from "
+                        "`ftflow serve --python PATH` or the environment, never a recipe")
+    if python is not None:
+        section["python"] = python
     info = load_plugins().registry.get("server", name, key="--provider" if provider else "serve.provider")
     config = validate(info.cls.Config, section, prefix="serve")
     return info.cls().serve(manifest, config, _schemas(manifest) if name == recorded else {}, workspace)

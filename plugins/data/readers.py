@@ -45,12 +45,22 @@ def _jsonl(path: Path) -> Iterator[tuple[str, Any]]:
             if not text.strip():
                 continue
             try:
-                yield f"{path}:{number}", json.loads(text)
+                row = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise UserError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
+            except RecursionError:
+                raise UserError(f"{path}:{number}: JSON nested too deeply to read") from None
+            yield f"{path}:{number}", row
 
 
 def _json(path: Path) -> Iterator[tuple[str, Any]]:
+    try:
+        yield from _json_rows(path)
+    except RecursionError:
+        raise UserError(f"{path}: JSON nested too deeply to read") from None
+
+
+def _json_rows(path: Path) -> Iterator[tuple[str, Any]]:
     """A JSON array of objects (or {"data": [...]}); each object's location is the line it starts on."""
     text = _decode(path, path.read_bytes())
     decoder = json.JSONDecoder()
@@ -90,7 +100,14 @@ def _json(path: Path) -> Iterator[tuple[str, Any]]:
 def _csv(path: Path) -> Iterator[tuple[str, Any]]:
     text = _decode(path, path.read_bytes())
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    for number, row in enumerate(reader, start=1):
+    rows = enumerate(reader, start=1)
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over csv.field_size_limit(), a stray NUL, ...
+            raise UserError(f"{path}:{reader.reader.line_num}: unreadable CSV ({exc})") from None
         if None in row:
             raise UserError(f"{path}:row {number}: more values than header columns")
         yield f"{path}:row {number}", {k: v for k, v in row.items() if v not in (None, "")}

