@@ -35,6 +35,14 @@ class Stage:
     inputs: dict[str, str] = dataclasses.field(default_factory=dict)
     components: dict[str, Component] = dataclasses.field(default_factory=dict)
     key: str | None = None
+    #: The recipe section that configures it (``method`` for the train stage); names config keys in ``plan``.
+    group: str = ""
+    #: What ``key`` hashes (``ftflow.cache.keys.key_payload``); kept in the cache entry for ``plan``.
+    key_payload: dict[str, Any] | None = None
+
+    @property
+    def section(self) -> str:
+        return self.group or self.name
 
     @property
     def plugin(self) -> str:

@@ -14,6 +14,7 @@ from ftflow.config.schema import validate
 from ftflow.errors import ConfigError, GraphError, UserError
 from ftflow.graph import Component, Graph, Stage
 from ftflow.plugin.registry import ProviderRegistry
+from ftflow.provider import read_parts
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +127,7 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
             except UserError as exc:
                 problems.append(str(exc))
         inputs = {}
-        consumes = info.cls().reads(stage_config)
+        consumes, _ = read_parts(info.cls(), stage_config)
         for upstream, required in slot.inputs:
             if consumes is not None and upstream not in consumes:
                 continue
@@ -135,7 +136,7 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
             elif required:
                 problems.append(f"stage '{slot.name}' ({slot.group}={info.name}) needs stage '{upstream}', "
                                 f"which is disabled")
-        stages.append(Stage(slot.name, slot.kind, info, stage_config, inputs, components))
+        stages.append(Stage(slot.name, slot.kind, info, stage_config, inputs, components, group=slot.group))
         enabled.add(slot.name)
     if problems:
         raise GraphError(problems)

@@ -6,7 +6,10 @@ A provider is a class with a few class attributes and one method that does the w
 * ``version`` enters the cache key of every stage it runs: bump it when outputs change meaning.
 * ``Config`` is a dataclass: the schema of its recipe section.  Unknown keys and wrong types are
   reported with the key path and the valid keys before anything runs.
-* ``input_files`` narrows which upstream files enter the key (see the attribute).
+* ``reads(config)`` says which inputs, and which *part* of each (files, metadata keys), ``run`` reads:
+  only that enters the key (``part(...)`` builds one), so e.g. training is not redone for a new eval set.
+* ``reader_settings`` names config fields that only tell readers how to use the artifact (a retrieval
+  index's ``k``): they leave this stage's key and enter the key of every stage that reads it.
 * ``code_modules`` names helper modules outside the provider's package whose source enters the key.
 * ``libraries`` names distributions whose installed versions enter the cache key (read from metadata,
   never imported).
@@ -18,7 +21,8 @@ Heavy libraries are imported inside ``run`` (or helpers it calls), never at modu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import fnmatch
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +39,29 @@ KINDS = STAGE_KINDS + COMPONENT_KINDS
 @dataclasses.dataclass
 class NoConfig:
     """Schema of a provider without options."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """The part of one input artifact a stage reads: files (glob patterns relative to the artifact,
+    ``*`` crosses ``/``) and keys of the upstream metadata.  Only that part's content enters the key, and
+    ``ctx.inputs[name].metadata`` holds only these keys, so an undeclared read shows up in tests."""
+
+    files: tuple[str, ...] = ()
+    metadata: tuple[str, ...] = ()
+
+    def matches(self, relpath: str) -> bool:
+        return any(fnmatch.fnmatchcase(relpath, p) for p in self.files)
+
+
+def part(*files: str, metadata: Iterable[str] = ()) -> Part:
+    """``part("train/*", metadata=["max_length"])``: what a stage reads of one input (see ``Provider.reads``).
+    ``part()`` reads nothing of it: the input only orders the graph and feeds ``check``."""
+    return Part(tuple(files), tuple(metadata))
+
+
+#: What ``Provider.reads`` returns: input names (read whole), or input name -> Part (None: whole).
+Reads = tuple[str, ...] | Mapping[str, Part | None] | None
 
 
 @dataclasses.dataclass
@@ -55,14 +82,19 @@ class Provider:
     description: ClassVar[str] = ""
     Config: ClassVar[type] = NoConfig
     libraries: ClassVar[tuple[str, ...]] = ()
-    #: Per input name, glob patterns of the upstream files this stage actually reads.  Only those
-    #: files' digests enter the key (not the upstream metadata), e.g. a tokenizer stage that reads
-    #: ``model/tokenizer*`` is not re-run when only the weights change.  Unlisted inputs count whole.
+    #: Shorthand for ``reads``: per input name, glob patterns of the upstream files this stage reads
+    #: (no metadata), e.g. a tokenizer that reads ``model/tokenizer*`` is not re-run when only the weights
+    #: change.  ``reads`` wins where both name an input.
     input_files: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: Input names this provider reads; None means every input its slot offers.  An optional upstream
     #: stage that no provider consumes is left out of the graph (DPO reads raw preference rows, so the
     #: chat tokenize stage is dropped for it).
     consumes: ClassVar[tuple[str, ...] | None] = None
+    #: Config fields that do not change this stage's artifact, only how readers use it (a retrieval index's
+    #: ``k``): they are left out of this stage's key, enter the key of each stage that reads this one, and
+    #: reach those readers as ``ctx.inputs[name].settings``.  Readers take them from there, never from the
+    #: artifact (a cached artifact was built under other values).
+    reader_settings: ClassVar[tuple[str, ...]] = ()
     #: Extra modules (dotted names) whose source enters the code fingerprint, e.g. shared helpers.
     code_modules: ClassVar[tuple[str, ...]] = ()
 
@@ -71,10 +103,13 @@ class Provider:
         the key.  Relative paths are resolved like data paths: current directory, then recipe dirs."""
         return {}
 
-    def reads(self, config: Any) -> tuple[str, ...] | None:
-        """Input names this stage reads with this config (None: every input its slot offers).  Defaults to
-        ``consumes``; override it when a setting decides, so that an input read only with some setting
-        enters the key only then (a tokenizer that reads the retrieval index only to add passages)."""
+    def reads(self, config: Any) -> Reads:
+        """What this stage reads with this config: the rule is *exactly what ``run`` reads*, because that
+        and nothing else enters the key.  None: every input its slot offers, whole.  A tuple: those inputs,
+        whole.  A mapping: input name -> ``part(...)`` (files and metadata keys) or None (whole), e.g.
+        ``{"model": None, "tokenize": part("train/*", metadata=["max_length"])}`` keeps a trainer cached
+        when only the eval split changes.  Defaults to ``consumes``; let a setting decide where it does
+        (a tokenizer reads the retrieval index only to add passages)."""
         return self.consumes
 
     def uses(self, config: Any) -> list[tuple[str, str]]:
@@ -96,3 +131,15 @@ class Provider:
     def run(self, ctx: StageContext) -> dict[str, Any]:
         """Do the stage's work into ``ctx.output_dir`` and return metadata (metrics go under 'metrics')."""
         raise NotImplementedError(f"provider {self.kind}:{self.name} cannot run as a stage")
+
+
+def read_parts(provider: Provider, config: Any) -> tuple[frozenset[str] | None, dict[str, Part]]:
+    """``provider.reads(config)`` normalised: the input names it reads (None: every one its slot offers)
+    and the inputs it reads only part of, with ``input_files`` folded in; the others count whole."""
+    declared = provider.reads(config)
+    parts = {n: Part(tuple(p)) for n, p in provider.input_files.items()}
+    if declared is None:
+        return None, parts
+    if isinstance(declared, Mapping):
+        parts.update({n: p for n, p in declared.items() if p is not None})
+    return frozenset(declared), {n: p for n, p in parts.items() if n in declared}

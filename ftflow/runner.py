@@ -7,15 +7,12 @@ fails, everything before it is already in the cache: rerunning the same command 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-import hashlib
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 from ftflow.cache.digests import DigestCache
-from ftflow.cache.keys import stage_key
+from ftflow.cache.keys import digest_payload, explain, input_views, key_payload, reader_settings
 from ftflow.cache.memo import Memo
 from ftflow.cache.store import CacheStore, Entry
 from ftflow.config.paths import resolve_data_path
@@ -24,6 +21,7 @@ from ftflow.errors import FtflowError, StageFailed
 from ftflow.graph import Graph, Stage
 from ftflow.plugin.manager import Plugins
 from ftflow.progress import Display, showing
+from ftflow.provider import read_parts
 from ftflow.stage import Artifact, StageContext, StageResult
 
 
@@ -32,6 +30,7 @@ class PlanRow:
     stage: Stage
     key: str | None  # None when an upstream stage must run first
     cached: bool
+    reasons: list[str] = dataclasses.field(default_factory=list)  # why it is stale (plan)
 
 
 class Runner:
@@ -48,37 +47,46 @@ class Runner:
         self.digests = DigestCache(store.root / "digests.json")
 
     # -- keys ---------------------------------------------------------------------------------
-    def key_of(self, stage: Stage, upstream: dict[str, Entry]) -> str:
+    def key_of(self, stage: Stage, upstream: dict[str, Entry], *, inputs_known: bool = True) -> str:
+        """The stage's key (its payload is left in ``stage.key_payload``); with ``inputs_known=False``
+        only the payload less the inputs is computed (for ``plan``'s reasons) and "" returned."""
         external = {}
         for name, value in stage.provider.external_inputs(stage.config).items():
             path = resolve_data_path(str(value), self.recipe_dirs, f"{stage.name}.{name}")
             external[name] = self.digests.digest(path)
-        inputs = {name: self._input_digest(stage, name, entry) for name, entry in upstream.items()}
-        return stage_key(stage, self.seed, inputs, external)
+        inputs = input_views(stage, upstream, self.graph.upstream(stage)) if inputs_known else {}
+        stage.key_payload = key_payload(stage, self.seed, inputs, external)
+        return digest_payload(stage.key_payload) if inputs_known else ""
 
-    @staticmethod
-    def _input_digest(stage: Stage, name: str, entry: Entry) -> str:
-        patterns = stage.provider.input_files.get(name)
-        if not patterns:
-            return entry.digest
-        files = {rel: d for rel, d in entry.meta.get("files", {}).items()
-                 if any(fnmatch.fnmatchcase(rel, p) for p in patterns)}
-        return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
-
-    def plan(self) -> list[PlanRow]:
-        """Keys and cache state without running anything (``ftflow plan``)."""
+    def plan(self, previous: dict[str, str] | None = None) -> list[PlanRow]:
+        """Keys and cache state without running anything (``ftflow plan``).  ``previous`` (stage name ->
+        key of an earlier run) lets each stale row say why: what changed since that entry was built."""
         rows, entries = [], {}
         for stage in self.graph:
-            if all(up in entries for up in stage.inputs.values()):
-                key = self.key_of(stage, {n: entries[up] for n, up in stage.inputs.items()})
-                entry = self.store.lookup(key)
-                if entry is not None:
-                    entries[stage.name] = entry
-                rows.append(PlanRow(stage, key, entry is not None))
-            else:
-                rows.append(PlanRow(stage, None, False))
+            known = all(up in entries for up in stage.inputs.values())
+            key = self.key_of(stage, {n: entries[up] for n, up in stage.inputs.items()} if known else {},
+                              inputs_known=known) or None
+            entry = self.store.lookup(key) if key else None
+            if entry is not None:
+                entries[stage.name] = entry
+            row = PlanRow(stage, key, entry is not None)
+            if entry is None:
+                row.reasons = self._reasons(stage, known, (previous or {}).get(stage.name))
+            rows.append(row)
         self.digests.save()
         return rows
+
+    def _reasons(self, stage: Stage, known: bool, previous_key: str | None) -> list[str]:
+        old = self.store.lookup(previous_key) if previous_key else None
+        payload = old.meta.get("key_payload") if old is not None else None
+        waiting = [] if known else [f"after {', '.join(sorted(u for u in set(stage.inputs.values())))}: reruns "
+                                    f"only if what it reads of them changes"]
+        if payload is None:
+            return waiting or ["not in the cache" + (" (no earlier entry to compare)" if previous_key else "")]
+        changed = explain(payload, stage.key_payload or {}, stage.section, inputs_known=known)
+        if known and not changed:
+            changed = ["same inputs as before, but the entry is gone from the cache"]
+        return changed + waiting
 
     # -- execution ----------------------------------------------------------------------------
     def run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:
@@ -122,7 +130,7 @@ class Runner:
         build_dir = self.store.new_build_dir(stage.key)
         ctx = StageContext(
             stage=stage,
-            inputs={n: Artifact(e.artifact, e.digest, e.meta.get("metadata", {})) for n, e in upstream.items()},
+            inputs=self._artifacts(stage, upstream),
             output_dir=build_dir / "artifact",
             work_dir=self.store.work_dir(stage.key),
             seed=self.seed,
@@ -139,8 +147,21 @@ class Runner:
             raise
         return self.store.commit(stage.key, build_dir, {
             "stage": stage.name, "kind": stage.kind, "provider": stage.plugin,
-            "provider_version": stage.info.version, "metadata": metadata,
+            "provider_version": stage.info.version, "metadata": metadata, "key_payload": stage.key_payload,
         })
+
+    def _artifacts(self, stage: Stage, upstream: dict[str, Entry]) -> dict[str, Artifact]:
+        """The inputs as the provider sees them: metadata narrowed to the keys its ``reads`` declares (an
+        undeclared read finds nothing, instead of a stale cache), and the upstream reader settings."""
+        _, parts = read_parts(stage.provider, stage.config)
+        stages = self.graph.upstream(stage)
+        out = {}
+        for name, entry in upstream.items():
+            meta = entry.meta.get("metadata", {})
+            if name in parts:
+                meta = {k: meta[k] for k in parts[name].metadata if k in meta}
+            out[name] = Artifact(entry.artifact, entry.digest, meta, reader_settings(stages[name]))
+        return out
 
     def _log(self, message: str) -> None:
         self.display.log(message)

@@ -14,11 +14,13 @@ from ftflow.graph import Component, Stage
 
 @dataclasses.dataclass
 class Artifact:
-    """A finished stage's output directory and the metadata its provider returned."""
+    """A finished stage's output directory and the metadata its provider returned (only the keys the reader
+    declares in ``Provider.reads``, where it declares a part), plus the upstream's reader settings."""
 
     path: Path
     digest: str
     metadata: dict[str, Any]
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

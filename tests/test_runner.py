@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import dataclasses
+from typing import ClassVar
+
 import pytest
-from light import LightPlugin, light_config
+from light import LightPlugin, NoteConfig, light_config
 
 from ftflow.errors import StageFailed
 from ftflow.plugin import hookimpl
 from ftflow.plugin.manager import load_plugins
+from ftflow.provider import Provider, part
 
 
 def _run(runner):
@@ -99,3 +103,95 @@ def test_plan_reports_keys_only_where_inputs_are_known(light_runner):
     _run(runner)
     rows = {r.stage.name: r for r in light_runner(light_config()).plan()}
     assert all(r.cached for r in rows.values())
+
+
+# -- keys cover exactly what a stage reads -----------------------------------------------------------
+@dataclasses.dataclass
+class SplitConfig:
+    train: int = 0
+    eval: int = 0
+    k: int = 3  # a reader setting: how readers use the artifact, not what it holds
+
+
+class SplitData(Provider):
+    """Writes a train and an eval file; ``k`` is handed to readers instead of changing the artifact."""
+
+    name, kind, Config = "split", "data", SplitConfig
+    reader_settings = ("k",)
+
+    def run(self, ctx):
+        (ctx.output_dir / "train.txt").write_text(str(ctx.config.train))
+        (ctx.output_dir / "eval.txt").write_text(str(ctx.config.eval))
+        (ctx.output_dir / "note.json").write_text(f"[{ctx.config.train}, {ctx.config.eval}]")  # for note readers
+        return {"rows": ctx.config.train, "eval_rows": ctx.config.eval}
+
+
+class TrainSplitOnly(Provider):
+    """Reads the train file and the ``rows`` metadata of the data stage, nothing else of it."""
+
+    name, kind, Config = "train-split", "method", NoteConfig
+    seen: ClassVar[list] = []
+
+    def reads(self, config):
+        return {"model": None, "data": part("train.txt", metadata=["rows"])}
+
+    def run(self, ctx):
+        data = ctx.inputs["data"]
+        TrainSplitOnly.seen.append((data.metadata, data.settings))
+        (ctx.output_dir / "note.json").write_text((data.path / "train.txt").read_text())
+        return {}
+
+
+class SplitPlugin:
+    @hookimpl
+    def ftflow_register_providers(self, registry):
+        registry.add(SplitData)
+        registry.add(TrainSplitOnly)
+
+
+def _split_config(**data) -> dict:
+    config = light_config()
+    config["data"] = {"provider": "split", **data}
+    config["method"] = {"provider": "train-split"}
+    return config
+
+
+@pytest.fixture
+def split_runner(light_runner):
+    plugins = load_plugins(extra=[LightPlugin(), SplitPlugin()])
+    return lambda config: light_runner(config, plugins)
+
+
+def test_a_stage_reruns_only_when_the_part_it_reads_changes(split_runner):
+    _run(split_runner(_split_config()))
+    new_eval = _run(split_runner(_split_config(eval=5)))
+    assert {n for n, r in new_eval.items() if not r.cached} == {"data", "eval"}  # the evaluator reads all
+    new_train = _run(split_runner(_split_config(eval=5, train=2)))
+    assert {n for n, r in new_train.items() if not r.cached} == {"data", "train", "eval"}
+    assert TrainSplitOnly.seen[-1] == ({"rows": 2}, {"k": 3})  # undeclared metadata is not visible
+
+
+def test_reader_settings_rerun_the_readers_not_the_stage(split_runner):
+    first = _run(split_runner(_split_config()))
+    changed = _run(split_runner(_split_config(k=4)))
+    assert {n for n, r in changed.items() if not r.cached} == {"train", "eval"}
+    assert changed["data"].key == first["data"].key
+    assert TrainSplitOnly.seen[-1][1] == {"k": 4}
+
+
+def test_plan_says_why_each_stale_stage_is_stale(split_runner):
+    first = _run(split_runner(_split_config()))
+    previous = {n: r.key for n, r in first.items()}
+    rows = {r.stage.name: r for r in split_runner(_split_config(eval=5)).plan(previous)}
+    assert rows["model"].cached and rows["model"].reasons == []
+    assert rows["data"].reasons == ["config data.eval: 0 -> 5"]
+    assert rows["train"].reasons == ["after data, model: reruns only if what it reads of them changes"]
+    _run(split_runner(_split_config(eval=5)))
+    rows = {r.stage.name: r for r in split_runner(_split_config(eval=5, k=4)).plan(previous)}
+    assert rows["data"].cached
+    assert rows["train"].reasons == ["input data: setting k: 3 -> 4"]
+    rows = {r.stage.name: r for r in split_runner(_split_config(train=1)).plan(previous)}
+    assert rows["data"].reasons == ["config data.train: 0 -> 1"]
+    _run(split_runner(_split_config(train=1)))
+    rows = {r.stage.name: r for r in split_runner(_split_config(train=1, k=9)).plan(previous)}
+    assert rows["train"].reasons == ["input data: train.txt changed, metadata rows: 0 -> 1, setting k: 3 -> 9"]

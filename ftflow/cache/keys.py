@@ -1,8 +1,14 @@
 """Cache keys: a hash of everything that can change a stage's output, and nothing else.
 
-Key = sha256 of: provider kind/name/version, the provider's code fingerprint, the stage's validated
-config (defaults filled in), its components (same fields), the seed, the digests of input artifacts
-and external files (by content, not by name), and the installed versions of the libraries it declares.
+Key = sha256 of the *key payload*: provider kind/name/version, the provider's code fingerprint, the stage's
+validated config (defaults filled in, less its ``reader_settings``), its components (same fields), the
+seed, what it reads of each input artifact, the digests of external files (by content, not by name), and
+the installed versions of the libraries it declares.
+
+What a stage reads of an input is its *view* of it: the whole artifact's digest, or — where the provider
+declares a ``Part`` — the digests of the matching files and the named metadata values.  Either way the
+upstream stage's reader settings join the view.  The payload is kept in the cache entry, so ``ftflow plan``
+can say which of these changed (``explain``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 
 from ftflow.graph import Stage
 from ftflow.plugin.registry import ProviderInfo
+from ftflow.provider import Part, read_parts
 
 
 @cache
@@ -50,22 +57,134 @@ def library_version(dist: str) -> str:
         return "absent"
 
 
-def _provider_part(info: ProviderInfo, config: Any) -> dict[str, Any]:
+def reader_settings(stage: Stage) -> dict[str, Any]:
+    """The stage's config fields that its readers (not the stage itself) depend on."""
+    return {f: _plain(getattr(stage.config, f)) for f in stage.info.cls.reader_settings}
+
+
+def input_view(files: dict[str, str], meta: dict[str, Any], digest: str, part: Part | None,
+               settings: dict[str, Any]) -> dict[str, Any]:
+    """What a reader sees of one input artifact (``files``: relative path -> sha256, ``meta``: the provider's
+    metadata, ``digest``: the whole artifact's): all of it, or only ``part``; plus the upstream's settings."""
+    view: dict[str, Any] = {"artifact": digest} if part is None else {
+        "files": {rel: d for rel, d in sorted(files.items()) if part.matches(rel)},
+        "metadata": {k: meta.get(k) for k in part.metadata},
+    }
+    if settings:
+        view["settings"] = settings
+    return view
+
+
+def input_views(stage: Stage, upstream: dict[str, Any], upstream_stages: dict[str, Stage]) -> dict[str, Any]:
+    """Input name -> the stage's view of that upstream entry (``meta`` with files, metadata and digest)."""
+    _, parts = read_parts(stage.provider, stage.config)
+    views = {}
+    for name, entry in upstream.items():
+        settings = reader_settings(upstream_stages[name]) if name in upstream_stages else {}
+        views[name] = input_view(entry.meta.get("files", {}), entry.meta.get("metadata", {}), entry.digest,
+                                 parts.get(name), settings)
+    return views
+
+
+def _plain(value: Any) -> Any:
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+
+def _provider_part(info: ProviderInfo, config: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     return {
         "provider": [info.kind, info.name, info.version],
         "code": code_fingerprint(info.cls),
-        "config": dataclasses.asdict(config),
+        "config": {k: v for k, v in dataclasses.asdict(config).items() if k not in leave_out},
         "libraries": {d: library_version(d) for d in info.cls.libraries},
     }
 
 
-def stage_key(stage: Stage, seed: int, input_digests: dict[str, str], external_digests: dict[str, str]) -> str:
-    payload = {
+def key_payload(stage: Stage, seed: int, inputs: dict[str, Any], external_digests: dict[str, str]) -> dict[str, Any]:
+    """Everything the key covers; ``inputs`` maps input name -> view (``input_view``) or digest."""
+    return {
         "stage": stage.name,
-        **_provider_part(stage.info, stage.config),
+        **_provider_part(stage.info, stage.config, stage.info.cls.reader_settings),
         "components": {n: _provider_part(c.info, c.config) for n, c in sorted(stage.components.items())},
         "seed": seed,
-        "inputs": dict(sorted(input_digests.items())),
+        "inputs": dict(sorted(inputs.items())),
         "external": dict(sorted(external_digests.items())),
     }
+
+
+def digest_payload(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def stage_key(stage: Stage, seed: int, inputs: dict[str, Any], external_digests: dict[str, str]) -> str:
+    return digest_payload(key_payload(stage, seed, inputs, external_digests))
+
+
+# -- why a key changed ------------------------------------------------------------------------------
+def explain(old: dict[str, Any], new: dict[str, Any], section: str, *, inputs_known: bool = True) -> list[str]:
+    """One short line per difference between two key payloads of a stage, config keys named as in the
+    recipe (``section`` is the stage's recipe section).  With ``inputs_known=False`` (an upstream stage
+    must run first) inputs are not compared."""
+    reasons: list[str] = []
+    if old.get("provider") != new.get("provider"):
+        reasons.append(f"provider {_fmt(old.get('provider'))} -> {_fmt(new.get('provider'))}")
+    elif old.get("code") != new.get("code"):
+        reasons.append("provider code changed")
+    reasons += [f"config {section}.{k}: {_fmt(a)} -> {_fmt(b)}"
+                for k, a, b in _changed(old.get("config", {}), new.get("config", {}))]
+    for name in sorted(set(old.get("components", {})) | set(new.get("components", {}))):
+        a, b = old.get("components", {}).get(name), new.get("components", {}).get(name)
+        if a is None or b is None:
+            reasons.append(f"component {name} {'added' if a is None else 'removed'}")
+            continue
+        reasons += [f"component {name} config {k}: {_fmt(x)} -> {_fmt(y)}"
+                    for k, x, y in _changed(a.get("config", {}), b.get("config", {}))]
+        if a.get("provider") != b.get("provider") or a.get("code") != b.get("code"):
+            reasons.append(f"component {name} code or version changed")
+        reasons += [f"library {d} {x} -> {y}" for d, x, y in _changed(a.get("libraries", {}), b.get("libraries", {}))]
+    reasons += [f"library {d} {a} -> {b}" for d, a, b in _changed(old.get("libraries", {}), new.get("libraries", {}))]
+    if old.get("seed") != new.get("seed"):
+        reasons.append(f"seed {old.get('seed')} -> {new.get('seed')}")
+    for name, a, b in _changed(old.get("external", {}), new.get("external", {}), flat=False):
+        reasons.append(f"file {section}.{name} " + ("added" if a is None else "removed" if b is None
+                                                   else "content changed"))
+    if inputs_known:
+        for name, a, b in _changed(old.get("inputs", {}), new.get("inputs", {}), flat=False):
+            reasons.append(_input_reason(name, a, b))
+    return reasons
+
+
+def _input_reason(name: str, old: Any, new: Any) -> str:
+    if old is None or new is None:
+        return f"input {name} {'added' if old is None else 'removed'}"
+    if not isinstance(old, dict) or not isinstance(new, dict) or ("artifact" in old) != ("artifact" in new):
+        return f"input {name} changed"
+    what = []
+    if "files" in new:
+        what += [f"{rel} {'added' if a is None else 'removed' if b is None else 'changed'}"
+                 for rel, a, b in _changed(old.get("files", {}), new.get("files", {}), flat=False)]
+        what += [f"metadata {k}: {_fmt(a)} -> {_fmt(b)}"
+                 for k, a, b in _changed(old.get("metadata", {}), new.get("metadata", {}))]
+    elif old.get("artifact") != new.get("artifact"):
+        what.append("artifact content changed")
+    what += [f"setting {k}: {_fmt(a)} -> {_fmt(b)}"
+             for k, a, b in _changed(old.get("settings", {}), new.get("settings", {}))]
+    return f"input {name}: " + ", ".join(what[:4]) + (f" (+{len(what) - 4} more)" if len(what) > 4 else "")
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any], flat: bool = True) -> list[tuple[str, Any, Any]]:
+    """(dotted key, old, new) for every leaf that differs; nested mappings are walked when ``flat``."""
+    out = []
+    for key in sorted(set(old) | set(new), key=str):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if flat and isinstance(a, dict) and isinstance(b, dict):
+            out += [(f"{key}.{k}", x, y) for k, x, y in _changed(a, b)]
+        else:
+            out.append((str(key), a, b))
+    return out
+
+
+def _fmt(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= 60 else text[:57] + "..."

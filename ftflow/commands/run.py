@@ -59,7 +59,8 @@ def cmd_lock(overrides: list[str], recipes_dirs: list[str], output: str) -> int:
 
 
 def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, argv: list[str],
-            locked: str | None = None, allow_drift: bool = False, bundle: str | None = None) -> int:
+            locked: str | None = None, allow_drift: bool = False, bundle: str | None = None,
+            allow: list[str] | None = None) -> int:
     console = _console()
     if locked and bundle:
         raise UserError("--locked and --bundle both choose what to run; pass one (a bundle carries its lock)")
@@ -68,9 +69,11 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
     elif bundle:
         from ftflow.bundle import bundle_session
 
-        session = bundle_session(bundle, overrides, recipes_dirs, allow_drift)
+        session = bundle_session(bundle, overrides, recipes_dirs, allow_drift, allow)
     else:
         session = open_session(overrides, recipes_dirs)
+    if allow and not bundle:
+        raise UserError("--allow applies to --bundle: your own recipes may name what they need")
     if print_config:
         print(yaml.safe_dump(session.recipe.config, sort_keys=False), end="")
         return 0
@@ -113,12 +116,15 @@ def cmd_plan(overrides: list[str], recipes_dirs: list[str]) -> int:
     workspace = Workspace()
     runner = Runner(session.graph, workspace.store, session.plugins, seed=session.settings.seed,
                     recipe=session.recipe.config, recipe_dirs=session.recipe.dirs)
+    from rich.markup import escape
     from rich.table import Table
 
+    since, previous = previous_keys(workspace, session.recipe.name)
     table = Table(title=f"recipe={session.recipe.name}")
     for column in ("stage", "kind", "plugin", "inputs", "key", "state", "tokens", "memory", "time"):
         table.add_column(column)
-    for row in runner.plan():
+    rows = runner.plan(previous)
+    for row in rows:
         estimate = row.stage.provider.estimate(row.stage)
         state = "cached" if row.cached else ("stale" if row.key else "stale (after upstream)")
         table.add_row(
@@ -128,7 +134,32 @@ def cmd_plan(overrides: list[str], recipes_dirs: list[str]) -> int:
             _num(estimate and estimate.seconds, " s"),
         )
     console.print(table)
+    stale = [r for r in rows if not r.cached]
+    if stale:
+        console.print("why stale" + (f" (compared with run {since}):" if since else " (no earlier run of this recipe):"))
+        for row in stale:
+            for i, reason in enumerate(row.reasons):
+                console.print(f"  {row.stage.name if i == 0 else '':<9} {escape(reason)}", highlight=False)
     return 0
+
+
+def previous_keys(workspace: Workspace, recipe: str, look_back: int = 50) -> tuple[str | None, dict[str, str]]:
+    """Each stage's key in the newest run of ``recipe`` that ran it (what ``plan`` compares with), and the
+    newest such run's id; a failed run lends the stages it finished, older runs the rest."""
+    import json
+
+    newest, keys = None, {}
+    for run_id in list(reversed(workspace.run_ids()))[:look_back]:
+        try:
+            manifest = json.loads((workspace.runs_dir / run_id / "manifest.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if manifest.get("recipe") == recipe:
+            newest = newest or run_id
+            for stage in manifest.get("stages", []):
+                if stage.get("key"):
+                    keys.setdefault(stage["name"], stage["key"])
+    return newest, keys
 
 
 def _num(value: float | None, unit: str = "") -> str:
