@@ -71,22 +71,21 @@ class Runner:
                 entries[stage.name] = entry
             row = PlanRow(stage, key, entry is not None)
             if entry is None:
-                row.reasons = self._reasons(stage, known, (previous or {}).get(stage.name))
+                pending = sorted({up for up in stage.inputs.values() if up not in entries})
+                row.reasons = self._reasons(stage, pending, (previous or {}).get(stage.name))
             rows.append(row)
         self.digests.save()
         return rows
 
-    def _reasons(self, stage: Stage, known: bool, previous_key: str | None) -> list[str]:
+    def _reasons(self, stage: Stage, pending: list[str], previous_key: str | None) -> list[str]:
         old = self.store.lookup(previous_key) if previous_key else None
         payload = old.meta.get("key_payload") if old is not None else None
-        waiting = [] if known else [f"after {', '.join(sorted(u for u in set(stage.inputs.values())))}: reruns "
-                                    f"only if what it reads of them changes"]
         if payload is None:
-            return waiting or ["not in the cache" + (" (no earlier entry to compare)" if previous_key else "")]
-        changed = explain(payload, stage.key_payload or {}, stage.section, inputs_known=known)
-        if known and not changed:
-            changed = ["same inputs as before, but the entry is gone from the cache"]
-        return changed + waiting
+            return ["not built before" + (f" (after {', '.join(pending)})" if pending else "")]
+        changed = explain(payload, stage.key_payload or {}, stage.section, inputs_known=not pending)
+        if pending:
+            return changed + [f"after {', '.join(pending)}: reruns only if what it reads of them changes"]
+        return changed or ["same inputs as before, but the entry is gone from the cache"]
 
     # -- execution ----------------------------------------------------------------------------
     def run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:

@@ -185,7 +185,7 @@ def test_plan_says_why_each_stale_stage_is_stale(split_runner):
     rows = {r.stage.name: r for r in split_runner(_split_config(eval=5)).plan(previous)}
     assert rows["model"].cached and rows["model"].reasons == []
     assert rows["data"].reasons == ["config data.eval: 0 -> 5"]
-    assert rows["train"].reasons == ["after data, model: reruns only if what it reads of them changes"]
+    assert rows["train"].reasons == ["after data: reruns only if what it reads of them changes"]
     _run(split_runner(_split_config(eval=5)))
     rows = {r.stage.name: r for r in split_runner(_split_config(eval=5, k=4)).plan(previous)}
     assert rows["data"].cached
