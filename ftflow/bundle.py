@@ -12,31 +12,32 @@
 * ``requirements.txt`` — the non-built-in plugin packages the recipe's providers come from;
 * ``bundle.json`` — what the bundle holds.
 
-``ftflow run --bundle FILE`` checks every member before anything is written (a bundle is data only:
-no links, no device files, no absolute or ``..`` paths, no ``_target_``-style keys), extracts it to
-``<workspace>/bundles/<digest>/``, adds that as a recipe directory, runs its recipe and refuses drift
-from the lock unless ``--allow-drift``.
+``ftflow run --bundle FILE [--allow CATEGORIES]`` reads it as data (the rules are in
+``ftflow.bundle_rules``: a whitelist of members streamed within a budget, recipe text without
+interpolations or import keys, and values that name endpoints, executables, packages, Hub models or host
+files refused unless ``--allow`` names their category), extracts it to ``<workspace>/bundles/<digest>/``,
+adds that as a recipe directory, runs its recipe and refuses drift from the lock unless ``--allow-drift``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
-import io
 import json
+import re
 import shutil
 import sys
 import tarfile
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 import ftflow
 from ftflow.cache.digests import DigestCache, sha256_file
-from ftflow.config.compose import FORBIDDEN_KEYS, _find_forbidden
 from ftflow.config.paths import resolve_data_path
 from ftflow.errors import UserError
 from ftflow.pipeline import SLOTS
@@ -88,14 +89,34 @@ def _collect_data(session: Session, config: dict[str, Any], root: Path, include:
             path = resolve_data_path(str(value), session.recipe.dirs, key)
             entry: dict[str, Any] = {"key": key, "path": str(value), "sha256": digests.digest(path), "member": None}
             group = config.get(group_of.get(stage.name, stage.name))
-            if include and path.is_file() and isinstance(group, dict | list):
-                member = f"datasets/{entry['sha256'][:16]}/{path.name}"
+            if include and path.is_file() and isinstance(group, dict | list) and _contains(group, str(value)):
+                member = f"datasets/{entry['sha256'][:16]}/{_member_name(path, key)}"
                 if _replace_strings(group, str(value), member):
                     (root / member).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(path, root / member)
                     entry["member"] = member
             entries.append(entry)
     return entries
+
+
+def _contains(node: Any, text: str) -> bool:
+    """Whether a string leaf of ``node`` equals ``text`` (a data path the recipe itself names)."""
+    if isinstance(node, dict):
+        return any(_contains(v, text) for v in node.values())
+    if isinstance(node, list):
+        return any(_contains(v, text) for v in node)
+    return node == text
+
+
+def _member_name(path: Path, key: str) -> str:
+    """The file's name as a bundle member: safe characters only, and a suffix readers accept."""
+    from ftflow.bundle_rules import DATA_SUFFIXES
+
+    if not path.name.lower().endswith(DATA_SUFFIXES):
+        raise UserError(f"bundle: {key} is {path.name}; a bundle carries data files ({', '.join(DATA_SUFFIXES)}) "
+                        f"only (--no-data records its digest instead)")
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", path.stem).lstrip("._-")[:100] or "data"
+    return stem + path.suffix.lower()
 
 
 def _requirements(session: Session) -> list[str]:
@@ -127,6 +148,9 @@ def make_bundle(overrides: list[str], cli_dirs: list[str], output: str, include_
     """Compose, collect data and lock the recipe, then write ``output``; return the bundle's metadata."""
     from ftflow.lock import build_lock
 
+    target = Path(output).expanduser()
+    if not target.parent.is_dir():  # before any work: the whole point is the file
+        raise UserError(f"bundle -o: directory {target.parent} does not exist")
     plugins = load_plugins()
     session = open_session(overrides, cli_dirs, plugins)
     workspace = Workspace()
@@ -160,113 +184,55 @@ def make_bundle(overrides: list[str], cli_dirs: list[str], output: str, include_
 
 
 def _write_tar(root: Path, output: Path) -> None:
-    """A reproducible archive: sorted members, no owners, no timestamps."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    with tarfile.open(partial, "w:gz", format=tarfile.PAX_FORMAT) as tar:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            info = tarfile.TarInfo(path.relative_to(root).as_posix())
-            info.size, info.mode, info.mtime = path.stat().st_size, 0o644, 0
-            with open(path, "rb") as handle:
-                tar.addfile(info, handle)
-    partial.replace(output)
+    """A reproducible archive: sorted members, no owners, no timestamps; written whole or not at all."""
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with tarfile.open(partial, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                info = tarfile.TarInfo(path.relative_to(root).as_posix())
+                info.size, info.mode, info.mtime = path.stat().st_size, 0o644, 0
+                with open(path, "rb") as handle:
+                    tar.addfile(info, handle)
+        partial.replace(output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"bundle -o: cannot write {output} ({exc.strerror or exc})") from None
 
 
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def _check_member(member: tarfile.TarInfo, bundle: str) -> None:
-    name = member.name
-    where = f"{bundle}: member '{name}'"
-    pure = PurePosixPath(name)
-    if name.startswith(("/", "\\")) or pure.is_absolute() or (len(name) > 1 and name[1] == ":"):
-        raise UserError(f"{where} has an absolute path; a bundle holds relative paths only")
-    if ".." in pure.parts or "\\" in name:
-        raise UserError(f"{where} points outside the bundle ('..' or a backslash); refused")
-    if member.issym() or member.islnk():
-        raise UserError(f"{where} is a link (to '{member.linkname}'); a bundle holds plain files only")
-    if not (member.isfile() or member.isdir()):
-        raise UserError(f"{where} is a device, pipe or other special file; a bundle holds plain files only")
-
-
-def _check_data(name: str, text: bytes, bundle: str) -> Any:
-    """Parse a YAML or JSON member and refuse import keys anywhere in it."""
-    where = f"{bundle}: member '{name}'"
-    try:
-        data = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise UserError(f"{where} is not valid {'JSON' if name.endswith('.json') else 'YAML'}: "
-                        f"{str(exc).splitlines()[0]}") from None
-    forbidden = _find_forbidden(data)
-    if forbidden:
-        raise UserError(f"{where}: key '{forbidden[0]}' is not allowed (bundles are data: no "
-                        f"{', '.join(FORBIDDEN_KEYS)})")
-    if name.startswith("recipe/") and isinstance(data, dict):
-        if "hydra" in data:
-            raise UserError(f"{where}: a bundled recipe may not configure hydra")
-        for item in data.get("defaults") or []:
-            if not (isinstance(item, dict) and len(item) == 1 and str(next(iter(item))).startswith("override /")
-                    and next(iter(item.values())) is None):
-                raise UserError(f"{where}: defaults entry {item!r} is not allowed; a bundled recipe only "
-                                f"resets groups ('override /GROUP: null')")
-    return data
-
-
-def _read_members(path: Path, bundle: str) -> dict[str, bytes | None]:
-    """Every member's bytes (None for directories), after every member has passed the checks."""
-    try:
-        with tarfile.open(path, "r:*") as tar:
-            members = tar.getmembers()
-            for member in members:
-                _check_member(member, bundle)
-            out: dict[str, bytes | None] = {}
-            for member in members:
-                name = PurePosixPath(member.name).as_posix()
-                if member.isdir():
-                    out.setdefault(name, None)
-                    continue
-                handle = tar.extractfile(member)
-                out[name] = handle.read() if handle else b""
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise UserError(f"{bundle}: not a readable bundle archive ({exc})") from None
-    for name, text in out.items():
-        if text is not None and name.endswith((".yaml", ".yml", ".json")):
-            _check_data(name, text, bundle)
-    return out
-
-
 def open_bundle(bundle: str, workspace: Workspace | None = None) -> tuple[Path, dict[str, Any]]:
-    """Check and extract ``bundle`` into ``<workspace>/bundles/<digest>/``; return that dir and its metadata."""
+    """Check and extract ``bundle`` into ``<workspace>/bundles/<digest>/``; return that dir and its metadata.
+
+    Every member is checked and streamed into a staging folder (``ftflow.bundle_rules``); only a bundle
+    that passes every rule is renamed into place, so a refused one leaves nothing behind.
+    """
+    from ftflow.bundle_rules import check_text, extract_members
+
     path = Path(bundle).expanduser()
     if not path.is_file():
         raise UserError(f"--bundle: {bundle} not found")
-    members = _read_members(path, bundle)
-    raw_meta = members.get(META)
-    if not raw_meta:
-        raise UserError(f"{bundle}: no {META}; not an ftflow bundle")
-    meta = json.loads(raw_meta)
-    if not isinstance(meta, dict) or meta.get("ftflow_bundle") != BUNDLE_FORMAT:
-        raise UserError(f"{bundle}: unsupported bundle format (this ftflow reads format {BUNDLE_FORMAT})")
-    recipe = str(meta.get("recipe", ""))
-    if not recipe or "/" in recipe or members.get(f"recipe/{recipe}.yaml") is None:
-        raise UserError(f"{bundle}: {META} names recipe '{recipe}', which the bundle does not contain")
     workspace = workspace or Workspace()
-    dest = workspace.root / "bundles" / sha256_file(path)[:16]
-    if not (dest / META).exists():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest.parent))
-        for name, data in members.items():
-            target = staging / name
-            if data is None:
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as handle:
-                shutil.copyfileobj(io.BytesIO(data), handle)
-        try:
-            staging.rename(dest)
-        except OSError:  # another run extracted the same bundle meanwhile
-            shutil.rmtree(staging, ignore_errors=True)
+    parent = workspace.root / "bundles"
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=parent))
+    try:
+        kinds = extract_members(path, bundle, staging)
+        meta, _ = check_text(staging, kinds, bundle)
+        dest = parent / sha256_file(path)[:16]
+        if (dest / META).exists():
+            shutil.rmtree(staging)
+        else:
+            try:
+                staging.rename(dest)
+            except OSError:  # another run extracted the same bundle meanwhile
+                shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            parent.rmdir()  # only when empty: no trace of a refused bundle
+        raise
     return dest, meta
 
 
@@ -283,19 +249,25 @@ def _check_requirements(meta: dict[str, Any], bundle: str) -> None:
                         f"(pip install {' '.join(missing)})")
 
 
-def bundle_session(bundle: str, overrides: list[str], cli_dirs: list[str], allow_drift: bool) -> Session:
-    """Open the bundle's recipe like any recipe, then compare this environment with its lock."""
-    from ftflow.lock import check_lock
+def bundle_session(bundle: str, overrides: list[str], cli_dirs: list[str], allow_drift: bool,
+                   allow: list[str] | None = None) -> Session:
+    """Open the bundle's recipe like any recipe, refuse what it names without ``--allow``, then compare
+    this environment with its lock."""
+    from ftflow.bundle_rules import check_capabilities, parse_allow
+    from ftflow.lock import check_lock, validate_lock
 
+    allowed = parse_allow(allow)
     picked = [o for o in overrides if o.startswith("recipe=")]
     if picked:
         raise UserError(f"--bundle runs the bundle's own recipe; drop {picked[0]}")
     root, meta = open_bundle(bundle)
     _check_requirements(meta, bundle)
     session = open_session([f"recipe={meta['recipe']}", *overrides], [*cli_dirs, str(root)])
-    lock_file = root / str(meta.get("lock") or LOCK)
+    check_capabilities(session, root, allowed, bundle)
+    lock_file = root / LOCK
     if lock_file.is_file():
-        drift = check_lock(json.loads(lock_file.read_text()), session, Workspace().cache_dir)
+        lock = validate_lock(json.loads(lock_file.read_text()), f"{bundle}: member '{LOCK}'")
+        drift = check_lock(lock, session, Workspace().cache_dir)
         if drift and not allow_drift:
             raise UserError(f"{bundle}: this environment differs from the bundle's lock (--allow-drift runs "
                             f"anyway): " + "; ".join(drift))

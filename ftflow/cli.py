@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--locked", metavar="FILE", help="replay a lock file (refuses when inputs or versions drifted)")
     run.add_argument("--allow-drift", action="store_true", help="with --locked or --bundle: run despite differences")
     run.add_argument("--bundle", metavar="FILE", help="run the recipe of a bundle made by `ftflow bundle`")
+    run.add_argument("--allow", action="append", default=[], metavar="network,exec,package,hub,files",
+                     help="with --bundle: accept values that name these (refused by default: a bundle is data)")
     bundle = sub.add_parser("bundle", parents=[common, recipe_args],
                             help="pack a recipe, its data, lock and plugin list into one .tar.gz")
     bundle.add_argument("-o", "--output", required=True, metavar="FILE.tar.gz")
@@ -83,7 +85,7 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.run import cmd_run
 
         return cmd_run(args.overrides, args.recipes_dir, args.print_config, argv,
-                       locked=args.locked, allow_drift=args.allow_drift, bundle=args.bundle)
+                       locked=args.locked, allow_drift=args.allow_drift, bundle=args.bundle, allow=args.allow)
     if args.command == "bundle":
         from ftflow.bundle import cmd_bundle
 

@@ -50,6 +50,10 @@ class Part:
     files: tuple[str, ...] = ()
     metadata: tuple[str, ...] = ()
 
+    @property
+    def empty(self) -> bool:
+        return not self.files and not self.metadata
+
     def matches(self, relpath: str) -> bool:
         return any(fnmatch.fnmatchcase(relpath, p) for p in self.files)
 

@@ -63,15 +63,16 @@ class Runner:
         key of an earlier run) lets each stale row say why: what changed since that entry was built."""
         rows, entries = [], {}
         for stage in self.graph:
-            known = all(up in entries for up in stage.inputs.values())
-            key = self.key_of(stage, {n: entries[up] for n, up in stage.inputs.items()} if known else {},
-                              inputs_known=known) or None
+            _, parts = read_parts(stage.provider, stage.config)
+            needed = {n: up for n, up in stage.inputs.items() if n not in parts or not parts[n].empty}
+            pending = sorted({up for up in needed.values() if up not in entries})
+            key = self.key_of(stage, {n: entries[up] for n, up in needed.items() if up in entries},
+                              inputs_known=not pending) or None
             entry = self.store.lookup(key) if key else None
             if entry is not None:
                 entries[stage.name] = entry
             row = PlanRow(stage, key, entry is not None)
             if entry is None:
-                pending = sorted({up for up in stage.inputs.values() if up not in entries})
                 row.reasons = self._reasons(stage, pending, (previous or {}).get(stage.name))
             rows.append(row)
         self.digests.save()

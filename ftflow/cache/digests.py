@@ -28,6 +28,18 @@ def tree_files(root: Path) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
+def tree_listing(root: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """(relative path -> sha256, relative path -> size) of every regular file below ``root``."""
+    files, sizes = {}, {}
+    for dirpath, _, filenames in os.walk(root):
+        for filename in filenames:
+            path = Path(dirpath) / filename
+            rel = path.relative_to(root).as_posix()
+            files[rel] = sha256_file(path)
+            sizes[rel] = path.stat().st_size
+    return dict(sorted(files.items())), dict(sorted(sizes.items()))
+
+
 def digest_of_files(files: dict[str, str]) -> str:
     """One digest for a file listing: names *within* an artifact matter, the artifact's location does not."""
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
@@ -60,6 +72,21 @@ class DigestCache:
         self._entries[str(path)] = [*signature, value]
         self._dirty = True
         return value
+
+    def remember(self, path: Path, value: str) -> None:
+        """Record a digest just computed elsewhere (a commit), so the next check of the file is a stat."""
+        path = path.resolve()
+        stat = path.stat()
+        self._entries[str(path)] = [stat.st_size, stat.st_mtime_ns, stat.st_ino, value]
+        self._dirty = True
+
+    def prune(self) -> int:
+        """Forget files that no longer exist (entries removed by gc); return how many went."""
+        gone = [p for p in self._entries if not os.path.exists(p)]
+        for path in gone:
+            del self._entries[path]
+        self._dirty = self._dirty or bool(gone)
+        return len(gone)
 
     def save(self) -> None:
         if not self._dirty:

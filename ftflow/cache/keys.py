@@ -76,12 +76,15 @@ def input_view(files: dict[str, str], meta: dict[str, Any], digest: str, part: P
 
 
 def input_views(stage: Stage, upstream: dict[str, Any], upstream_stages: dict[str, Stage]) -> dict[str, Any]:
-    """Input name -> the stage's view of that upstream entry (``meta`` with files, metadata and digest)."""
+    """Input name -> the stage's view of that upstream entry (``meta`` with files, metadata and digest); an
+    input it reads nothing of (``part()``) needs no entry, so ``plan`` knows the key before that stage runs."""
     _, parts = read_parts(stage.provider, stage.config)
     views = {}
-    for name, entry in upstream.items():
+    for name in sorted(set(upstream) | {n for n in upstream_stages if n in parts and parts[n].empty}):
+        entry = upstream.get(name)  # absent only where the stage reads nothing of it
         settings = reader_settings(upstream_stages[name]) if name in upstream_stages else {}
-        views[name] = input_view(entry.meta.get("files", {}), entry.meta.get("metadata", {}), entry.digest,
+        views[name] = input_view(entry.meta.get("files", {}) if entry else {},
+                                 entry.meta.get("metadata", {}) if entry else {}, entry.digest if entry else "",
                                  parts.get(name), settings)
     return views
 
