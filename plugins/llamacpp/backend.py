@@ -4,13 +4,13 @@ Used by the ``gguf`` eval variant and by ``ftflow chat``.  Chats are formatted b
 embedded in the GGUF (llama-cpp-python picks it up when no ``chat_format`` is given), the same
 template the export stage checked against the HF tokenizer.
 
-Batching: llama-cpp-python's high-level API decodes one sequence per context.  Measured on the 2-core
-box (docs/evaluation.md), multi-sequence batches in one context (llama_batch with several seq ids) did
-not pay: decoding SmolLM2-135M is compute-bound there, and consecutive prompts in one context already
-reuse the KV cache of their shared prefix (the system prompt).  What pays is ``workers``: independent
-single-threaded contexts side by side, each taking a contiguous share of the prompts (threads release
-the GIL inside llama.cpp).  They also avoid llama.cpp's spinning thread barriers, which collapse when
-the CPU is shared with other work.
+Decoding: llama-cpp-python's high-level API decodes one sequence per context; unconstrained prompts go
+through ``batch.BatchDecoder`` instead (many sequences per ``llama_decode``, the shared system prompt
+evaluated once), schema-constrained ones (a grammar per sequence) one after another through
+``create_chat_completion``.  ``workers`` single-threaded contexts run side by side on contiguous shares
+of the prompts (threads release the GIL inside llama.cpp): llama.cpp's threads meet at a spinning
+barrier after every operation, which costs little only while the CPU is otherwise idle.  Measurements
+on the 2-core box: docs/evaluation.md.
 """
 
 from __future__ import annotations
@@ -87,6 +87,11 @@ def eval_workers(path: Path, limit: int = 4) -> int:
     return max(1, min(cpu_threads(), limit, by_memory))
 
 
+def _advance() -> None:
+    with _PROGRESS_LOCK:  # workers finish answers on their own threads; the bar is not thread-safe
+        advance(1)  # the eval stage's bar for this variant
+
+
 class LlamaCppGenerator:
     """Greedy chat completions from one GGUF file; the eval ``Generator`` interface plus streaming chat.
 
@@ -132,14 +137,39 @@ class LlamaCppGenerator:
 
     def _run(self, llm: Any, prompts: Sequence[list[dict[str, Any]]], max_new_tokens: int,
              json_schema: dict[str, Any] | None) -> list[tuple[str, bool]]:
-        """(answer, hit max_new_tokens) per prompt, one after another in one context."""
+        """(answer, hit max_new_tokens) per prompt, in one context: batched, or one after another under a
+        grammar."""
+        if json_schema is None:
+            return self._run_batched(llm, prompts, max_new_tokens)
         results = []
         for messages in prompts:
             reply = llm.create_chat_completion(**self._request(messages, max_new_tokens, json_schema))
             choice = reply["choices"][0]
             results.append(((choice["message"]["content"] or "").strip(), choice.get("finish_reason") == "length"))
-            with _PROGRESS_LOCK:  # workers finish answers on their own threads; the bar is not thread-safe
-                advance(1)  # the eval stage's bar for this variant
+            _advance()
+        return results
+
+    def _run_batched(self, llm: Any, prompts: Sequence[list[dict[str, Any]]],
+                     max_new_tokens: int) -> list[tuple[str, bool]]:
+        from llama_cpp import llama_chat_format
+
+        from ftflow_plugins.llamacpp.batch import BatchDecoder
+
+        # The GGUF's chat template, rendered and tokenized as create_chat_completion does.
+        text = llm._model.token_get_text
+        formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=llm.metadata["tokenizer.chat_template"], eos_token=text(llm.token_eos()),
+            bos_token=text(llm.token_bos()) if llm.token_bos() != -1 else "")
+        rendered = [formatter(messages=messages) for messages in prompts]
+        tokens = [llm.tokenize(r.prompt.encode("utf-8"), add_bos=not r.added_special, special=True)
+                  for r in rendered]
+        results = []
+        for r, prompt, (generated, hit) in zip(rendered, tokens, BatchDecoder(llm).generate(
+                tokens, max_new_tokens, on_done=_advance), strict=True):
+            answer = llm.detokenize(generated, prev_tokens=prompt).decode("utf-8", errors="ignore")
+            for stop in r.stop if isinstance(r.stop, list) else [r.stop] if r.stop else []:
+                answer = answer.split(stop, 1)[0]
+            results.append((answer.strip(), hit))
         return results
 
     def stream(self, messages: list[dict[str, Any]], max_new_tokens: int,

@@ -18,10 +18,17 @@ from typing import Any
 
 from ftflow.stage import StageContext
 
-#: The type the engine converts to.  q8_0 over f16: measured on the 2-core box (docs/evaluation.md),
-#: q8_0 decodes faster (half the bytes read per token) and its metrics stay within the f16 file's.
-ENGINE_TYPE = "q8_0"
 MEMO_VERSION = "llamacpp-engine/v1"
+
+
+def engine_type() -> str:
+    """The GGUF type the engine converts to: bf16 where llama.cpp was built with bf16 dot products
+    (AVX512-BF16, AMX), else q8_0.  Measured on the 2-core box (docs/evaluation.md): batched bf16
+    decoding beat every other type there; q8_0 is the fastest type decoded without bf16 hardware."""
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode()
+    return "bf16" if any(f"{flag} = 1" in info for flag in ("AVX512_BF16", "AMX_BF16")) else "q8_0"
 
 
 class ConversionFailed(RuntimeError):
@@ -51,7 +58,7 @@ def engine_identity(ctx: StageContext, sha256: str) -> str:
     return f"gguf:{sha256}" + (":unconstrained" if getattr(ctx.config, "json_schema", None) else "")
 
 
-def _convert(ctx: StageContext, tuned: bool, out: Path, scratch: Path) -> None:
+def _convert(ctx: StageContext, tuned: bool, outtype: str, out: Path, scratch: Path) -> None:
     from ftflow_plugins.common.hf import model_dir
     from ftflow_plugins.export.gguf import convert
 
@@ -63,7 +70,7 @@ def _convert(ctx: StageContext, tuned: bool, out: Path, scratch: Path) -> None:
         source.mkdir()
         save_merged(ctx, source)
     try:
-        convert(source, {ENGINE_TYPE: out}, "model", scratch / "convert.log")
+        convert(source, {outtype: out}, "model", scratch / "convert.log")
     except RuntimeError as exc:
         raise ConversionFailed(str(exc), unsupported="is not supported" in str(exc)) from exc
 
@@ -74,7 +81,7 @@ def _exported(ctx: StageContext, tuned: bool) -> tuple[Path, str] | None:
     export = ctx.inputs.get("export")
     if export is None or export.metadata.get("merged_from") != ("train" if tuned else "base"):
         return None
-    info = (export.metadata.get("gguf") or {}).get(ENGINE_TYPE)
+    info = (export.metadata.get("gguf") or {}).get(engine_type())
     return (export.path / info["file"], info["sha256"]) if info else None
 
 
@@ -87,7 +94,8 @@ def engine_gguf(ctx: StageContext, tuned: bool) -> tuple[Path, str]:
     if (exported := _exported(ctx, tuned)) is not None:
         return exported
 
-    parts = (MEMO_VERSION, ENGINE_TYPE, _converter_version(), ctx.inputs["model"].digest,
+    outtype = engine_type()
+    parts = (MEMO_VERSION, outtype, _converter_version(), ctx.inputs["model"].digest,
              ctx.inputs["train"].digest if tuned else None)
     key = Memo.key(*parts)
     memo = ctx.memo
@@ -101,13 +109,13 @@ def engine_gguf(ctx: StageContext, tuned: bool) -> tuple[Path, str]:
                 memo.put(key, known)
             return hit, known["sha256"]
     what = "tuned model" if tuned else "base model"
-    ctx.log(f"converting the {what} to GGUF {ENGINE_TYPE} for llama.cpp (once; memoised)")
+    ctx.log(f"converting the {what} to GGUF {outtype} for llama.cpp (once; memoised)")
     scratch_root = memo.tmp_dir() if memo is not None else ctx.work_dir
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root) as tmp:
         out = Path(tmp) / "model.gguf"
         try:
-            _convert(ctx, tuned, out, Path(tmp))
+            _convert(ctx, tuned, outtype, out, Path(tmp))
         except ConversionFailed as exc:
             if memo is not None and exc.unsupported:
                 memo.put(key, {"failed": str(exc)})

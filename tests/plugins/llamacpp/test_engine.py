@@ -100,23 +100,73 @@ def test_identities_differ_per_engine_and_conversions_are_memoised(gguf_home, tm
     assert sum("converting" in line for line in logs) == 1 and again.path == llama.path
 
 
-def test_parallel_workers_answer_like_one_context(gguf_home, tmp_path, shared_memo):
+def _chat_tokens(llm, prompts) -> list[list[int]]:
+    from llama_cpp import llama_chat_format
+
+    text = llm._model.token_get_text
+    formatter = llama_chat_format.Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"],
+                                                      text(llm.token_eos()), text(llm.token_bos()))
+    return [llm.tokenize(formatter(messages=p).prompt.encode(), add_bos=False, special=True) for p in prompts]
+
+
+def test_batched_decoding_is_greedy(gguf_home, tmp_path, shared_memo):
+    """Every token the batch decoder picks (2 slots for 5 prompts: slots are reused; the system prompt is
+    shared) is the argmax of the model's logits for that sequence, up to float noise, checked against
+    a fresh one-sequence context fed the same tokens (teacher forcing)."""
+    import llama_cpp
+    import numpy as np
+
+    from ftflow_plugins.llamacpp.backend import load_llama
+    from ftflow_plugins.llamacpp.batch import BatchDecoder, common_prefix
+
     ctx, _ = _ctx(gguf_home, tmp_path, memo=shared_memo)
     path, _ = engine_gguf(ctx, tuned=True)
-    one = LlamaCppGenerator(path, "one", constrain=False)
-    three = LlamaCppGenerator(path, "three", workers=3, constrain=False)  # shares of 2, 2 and 1 prompts
+    system = {"role": "system", "content": "You are a careful wallet support assistant. Be brief."}
+    prompts = [[system, *p[-1:]] for p in PROMPTS]
+    llm = load_llama(path, n_ctx=512, n_threads=1)
+    checker = llama_cpp.Llama(model_path=str(path), n_ctx=512, logits_all=True, verbose=False)
+    try:
+        tokens = _chat_tokens(llm, prompts)
+        assert common_prefix(tokens) > 10
+        results = BatchDecoder(llm, n_seq=2).generate(tokens, 10)
+        assert [hit for _, hit in results] == [len(g) == 10 for g, _ in results]
+        vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
+        for prompt, (generated, hit) in zip(tokens, results, strict=True):
+            checker.reset()
+            checker.eval(prompt + generated)
+            rows = np.array(checker.scores[len(prompt) - 1:len(prompt) + len(generated)])
+            near = [np.flatnonzero(row.max() - row <= 0.02 * (row.max() - row.min())) for row in rows]
+            assert all(token in top for token, top in zip(generated, near, strict=False))
+            if not hit:  # it stopped: an end-of-generation token was the top choice after its last token
+                assert any(llama_cpp.llama_vocab_is_eog(vocab, int(t)) for t in near[len(generated)])
+    finally:
+        llm.close()
+        checker.close()
+
+
+def test_workers_decode_contiguous_shares_in_order(gguf_home, tmp_path, shared_memo):
+    ctx, _ = _ctx(gguf_home, tmp_path, memo=shared_memo)
+    path, _ = engine_gguf(ctx, tuned=True)
+    one = LlamaCppGenerator(path, "one", n_threads=1, constrain=False)
+    three = LlamaCppGenerator(path, "three", workers=3, constrain=False)  # shares of 1, 2 and 2 prompts
     try:
         assert len(three.workers) == 3
-        assert three.generate(PROMPTS, 12) == one.generate(PROMPTS, 12)
-        assert three.last_truncated == one.last_truncated and len(one.last_truncated) == len(PROMPTS)
+        shares = [one.generate(PROMPTS[a:b], 12) for a, b in ((0, 1), (1, 3), (3, 5))]
+        assert three.generate(PROMPTS, 12) == [answer for share in shares for answer in share]
+        assert len(three.last_truncated) == len(PROMPTS)
+        assert three.generate(PROMPTS, 0) == [""] * len(PROMPTS)
     finally:
         one.close()
         three.close()
 
 
-def test_tuned_reuses_the_exported_file_and_shares_its_generations(gguf_home, tmp_path):
-    """Same file, same greedy decoding: tuned and gguf:q8_0 share a memo identity, unless a schema makes
-    the gguf variant decode under a grammar the engine does not use."""
+def test_tuned_reuses_the_exported_file_and_shares_its_generations(gguf_home, tmp_path, monkeypatch):
+    """Where the engine's type is one the export wrote (here q8_0, the type on CPUs without bf16): same
+    file, same greedy decoding, so tuned and gguf:q8_0 share a memo identity, unless a schema makes the
+    gguf variant decode under a grammar the engine does not use."""
+    from ftflow_plugins.llamacpp import engine
+
+    monkeypatch.setattr(engine, "engine_type", lambda: "q8_0")
     inputs = _artifacts(gguf_home)
     artifact, meta = gguf.export_artifact(gguf_home)
     inputs["export"] = Artifact(artifact, "export", meta)
