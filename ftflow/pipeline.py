@@ -14,7 +14,7 @@ from ftflow.config.schema import validate
 from ftflow.errors import ConfigError, GraphError, UserError
 from ftflow.graph import Component, Graph, Stage
 from ftflow.plugin.registry import ProviderRegistry
-from ftflow.provider import read_parts
+from ftflow.provider import read_parts, unmet_requirements
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +143,7 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
     graph = Graph([s for s in stages if not _unconsumed(s.name, stages)])
     for stage in graph:
         problems.extend(f"{stage.name}: {p}" for p in stage.provider.check(stage, graph.upstream(stage)))
+        problems.extend(f"{stage.name}: {p}" for p in unmet_requirements(stage, graph.upstream(stage)))
         for name, comp in stage.components.items():
             problems.extend(f"{stage.name}.{name}: {p}" for p in comp.provider.check(stage, graph.upstream(stage)))
     if problems:

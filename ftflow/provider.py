@@ -128,6 +128,18 @@ class Provider:
         """Problems with this stage's combination with others, found before anything runs."""
         return []
 
+    def provides(self, config: Any) -> tuple[str, ...] | None:
+        """Files (relative paths) this stage's artifact will hold with this config, or None (not declared).
+        Readers' ``requires`` are checked against it when the graph is built."""
+        return None
+
+    def requires(self, config: Any) -> Mapping[str, Mapping[str, str]]:
+        """Per input name, the files (glob patterns) ``run`` cannot work without, each with the fix for
+        its absence, e.g. ``{"data": {"eval.jsonl": "set data.eval"}}``.  Checked against the upstream
+        stage's ``provides`` before anything runs, so a missing split stops a run before training, not
+        after it."""
+        return {}
+
     def estimate(self, stage: Stage) -> Estimate | None:
         """A cheap forecast for ``ftflow plan``; must not import heavy libraries."""
         return None
@@ -147,3 +159,20 @@ def read_parts(provider: Provider, config: Any) -> tuple[frozenset[str] | None, 
     if isinstance(declared, Mapping):
         parts.update({n: p for n, p in declared.items() if p is not None})
     return frozenset(declared), {n: p for n, p in parts.items() if n in declared}
+
+
+def unmet_requirements(stage: Stage, upstream: Mapping[str, Stage]) -> list[str]:
+    """What ``stage`` requires of its inputs that the upstream stages declare they will not write."""
+    import fnmatch
+
+    problems = []
+    for name, files in stage.provider.requires(stage.config).items():
+        source = upstream.get(name)
+        provided = source.provider.provides(source.config) if source is not None else None
+        if provided is None:  # no such input (the slot check reports it) or nothing declared
+            continue
+        for pattern, fix in files.items():
+            if not any(fnmatch.fnmatchcase(f, pattern) for f in provided):
+                problems.append(f"needs {pattern} from the {name} stage ({source.plugin}), which it does not "
+                                f"write with this config: {fix}")
+    return problems

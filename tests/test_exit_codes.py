@@ -168,3 +168,52 @@ def test_an_internal_error_outside_the_input_families_keeps_its_traceback(user, 
     monkeypatch.setattr(info, "cmd_recipes", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         main(["recipes"])
+
+
+def test_an_invalid_combination_stops_at_the_graph_check_before_any_stage_runs(user, tmp_path, capsys):
+    """dpo on preference data without an eval split, with eval=generate: found by requires/provides."""
+    code = main(["run", "recipe=smoke", "method=dpo", "adapter=lora", "data=smoke_preference"])
+    line = _one_line(capsys, code, "eval: needs eval.jsonl from the data stage (files)", "set data.eval")
+    assert "invalid stage graph" in line
+    assert not (tmp_path / "home" / "cache" / "entries").exists() or not any(
+        (tmp_path / "home" / "cache" / "entries").iterdir())  # nothing was built
+    assert main(["plan", "recipe=smoke", "method=dpo", "adapter=lora", "data=smoke_preference",
+                 "eval=none"]) == 0
+
+
+def test_requires_is_checked_against_provides_for_any_provider():
+    """The rule is the contract's, not the evaluator's: a stage requiring a file its input will not hold."""
+    from light import NOTE_PROVIDERS, light_config
+
+    from ftflow.errors import GraphError
+    from ftflow.pipeline import build_graph
+    from ftflow.plugin import hookimpl
+    from ftflow.plugin.manager import load_plugins
+
+    data_note, eval_note = (next(p for p in NOTE_PROVIDERS if p.kind == k) for k in ("data", "evaluator"))
+
+    class Scores(data_note):
+        name = "scores"
+
+        def provides(self, config):
+            return ("note.json", "scores.csv") if config.value else ("note.json",)
+
+    class NeedsScores(eval_note):
+        name = "needs-scores"
+
+        def requires(self, config):
+            return {"data": {"*.csv": "set data.value"}}
+
+    class Plugin:
+        @hookimpl
+        def ftflow_register_providers(self, registry):
+            for provider in (*NOTE_PROVIDERS, Scores, NeedsScores):
+                registry.add(provider)
+
+    registry = load_plugins(extra=[Plugin()]).registry
+    config = light_config()
+    config["data"]["provider"], config["eval"]["provider"] = "scores", "needs-scores"
+    with pytest.raises(GraphError, match=r"eval: needs \*.csv from the data stage \(scores\).*set data.value"):
+        build_graph(config, registry)
+    config["data"]["value"] = 1
+    assert [s.name for s in build_graph(config, registry)][-1] == "eval"

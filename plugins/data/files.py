@@ -97,6 +97,9 @@ class DataFiles(Provider):
     def external_inputs(self, config: FilesConfig) -> Mapping[str, Path | str]:
         return {"train": config.train, **({"eval": config.eval} if config.eval else {})}
 
+    def provides(self, config: FilesConfig) -> tuple[str, ...]:
+        return (*(f"{split}.jsonl" for split in self.external_inputs(config)), SOURCES_FILE)
+
     def check(self, stage, upstream) -> list[str]:
         problems = [] if stage.config.train else ["data.train is required"]
         component = stage.components.get(f"format.{stage.config.format}")

@@ -107,6 +107,9 @@ class GenerateEvaluator(Provider):
     def external_inputs(self, config: GenerateConfig) -> dict[str, str]:
         return {"json_schema": config.json_schema} if config.json_schema else {}
 
+    def requires(self, config: GenerateConfig) -> dict[str, dict[str, str]]:
+        return {"data": {"eval.jsonl": "set data.eval (eval=generate scores the held-out split), or eval=none"}}
+
     def check(self, stage, upstream) -> list[str]:
         cfg: GenerateConfig = stage.config
         problems = []
