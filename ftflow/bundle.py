@@ -273,8 +273,9 @@ def bundle_session(bundle: str, overrides: list[str], cli_dirs: list[str], allow
                             f"anyway): " + "; ".join(drift))
         for line in drift:
             print(f"drift accepted: {line}")
-    print(f"bundle {bundle}: recipe {meta.get('source_recipe')} ({meta['recipe']}), extracted to {root}",
-          file=sys.stderr)
+    source = meta.get("source_recipe")
+    source = source if isinstance(source, str) and re.fullmatch(r"[\w.-]{1,128}", source) else "?"
+    print(f"bundle {bundle}: recipe {source} ({meta['recipe']}), extracted to {root}", file=sys.stderr)
     return session
 
 

@@ -154,7 +154,14 @@ def _parse(root: Path, name: str, bundle: str) -> Any:
     where = f"{bundle}: member '{name}'"
     try:
         text = (root / name).read_text(encoding="utf-8")
-        return json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+        if name.endswith(".json"):
+            return json.loads(text)
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = event.start_mark
+                raise UserError(f"{where} line {mark.line + 1}: YAML anchors and aliases are not allowed in a "
+                                f"bundle (ftflow writes none; they can expand without bound)")
+        return yaml.safe_load(text)
     except (ValueError, RecursionError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
@@ -357,4 +364,5 @@ def check_capabilities(session: Any, root: Path | None, allowed: set[str], sourc
     if refused:
         listed = "; ".join(f"{k}={v!s:.80} is {WHAT[c]}" for c, k, v in refused)
         categories = ",".join(sorted({c for c, _, _ in refused}, key=CATEGORIES.index))
-        raise UserError(f"{source}: {listed} — a bundle is data; rerun with --allow {categories} to accept")
+        what = "a lock file" if root is None else "a bundle"
+        raise UserError(f"{source}: {listed} — {what} is data; rerun with --allow {categories} to accept")

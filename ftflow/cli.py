@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-drift", action="store_true", help="with --locked or --bundle: run despite differences")
     run.add_argument("--bundle", metavar="FILE", help="run the recipe of a bundle made by `ftflow bundle`")
     run.add_argument("--allow", action="append", default=[], metavar="network,exec,package,hub,files",
-                     help="with --bundle: accept values that name these (refused by default: a bundle is data)")
+                     help="with --bundle or --locked: accept values that name these (refused by default)")
     bundle = sub.add_parser("bundle", parents=[common, recipe_args],
                             help="pack a recipe, its data, lock and plugin list into one .tar.gz")
     bundle.add_argument("-o", "--output", required=True, metavar="FILE.tar.gz")

@@ -127,6 +127,9 @@ DIGEST_DIR = "datasets/0123456789abcdef"
     (_file("recipe/r.yaml", b"data: {train: '\\\\${oc.env:HOME}'}\n"), "'data.train' holds an unescaped"),
     (_file("recipe/r.yaml", b"'${oc.env:K}': 1\n"), "holds an unescaped"),
     (_file("recipe/r.yaml", b"a: [1\n"), "member 'recipe/r.yaml' is not valid YAML line 2"),
+    (_file("recipe/r.yaml", b"a: &x [1, 2]\nb: [*x, *x, *x]\n"), "line 1: YAML anchors and aliases are not allowed"),
+    (_file("recipe/r.yaml", b"a: !!python/object/apply:os.system [id]\n"), "is not valid YAML"),
+    (_file("recipe/r.yaml", b"a: \xff\xfe\n"), "is not valid YAML"),
     # metadata that is not what ftflow writes
     (_file("lock.json", b'{"ftflow_lock": 1, "recipe": "r", "config": [1]}'),
      "member 'lock.json': lock key 'config' must be a mapping"),

@@ -141,3 +141,17 @@ def test_listed_hostile_bundles_are_one_line_exit_2(user, capsys, case):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("ftflow: error: b.tar.gz") and "Traceback" not in err
     assert not (user / "home" / "bundles").exists()
+
+
+def test_a_lock_file_handed_over_is_data_too(user, capsys):
+    """``ftflow run --locked`` refuses what a bundle would refuse (its data paths are the replayer's own)."""
+    assert main(["lock", "recipe=smoke", "-o", "smoke.lock"]) == 0
+    lock = json.loads((user / "smoke.lock").read_text())
+    lock["config"]["model"]["tokenizer_package"] = "this"
+    (user / "evil.lock").write_text(json.dumps(lock))
+    capsys.readouterr()
+    assert main(["run", "--locked", "evil.lock"]) == 2
+    err = capsys.readouterr().err
+    assert "model.tokenizer_package=this is a Python package" in err and "a lock file is data" in err
+    assert main(["run", "--locked", "evil.lock", "--allow", "package"]) == 2
+    assert "no installed distribution 'this'" in capsys.readouterr().err

@@ -26,14 +26,21 @@ def resume_command(argv: list[str]) -> str:
     return "ftflow " + shlex.join(argv)
 
 
-def _locked_session(path: str, overrides: list[str], recipes_dirs: list[str], allow_drift: bool) -> Any:
+def _locked_session(path: str, overrides: list[str], recipes_dirs: list[str], allow_drift: bool,
+                    allow: list[str] | None = None) -> Any:
+    """A lock file someone hands over is data like a bundle: its values may not name endpoints,
+    executables, packages or Hub models unless ``--allow`` says so (its data paths are the replaying
+    machine's own files, checked by digest)."""
+    from ftflow.bundle_rules import check_capabilities, parse_allow
     from ftflow.lock import check_lock, read_lock, session_from_lock
     from ftflow.plugin.manager import load_plugins
 
     if overrides:
         raise UserError(f"--locked runs the locked config as is; drop the overrides ({' '.join(overrides)})")
+    allowed = parse_allow(allow)
     lock = read_lock(path)
     session = session_from_lock(lock, load_plugins(), recipes_dirs)
+    check_capabilities(session, None, allowed, path)
     drift = check_lock(lock, session, Workspace().cache_dir)
     if drift and not allow_drift:
         raise UserError(f"{path}: this environment differs from the lock (--allow-drift runs anyway): "
@@ -65,15 +72,15 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
     if locked and bundle:
         raise UserError("--locked and --bundle both choose what to run; pass one (a bundle carries its lock)")
     if locked:
-        session = _locked_session(locked, overrides, recipes_dirs, allow_drift)
+        session = _locked_session(locked, overrides, recipes_dirs, allow_drift, allow)
     elif bundle:
         from ftflow.bundle import bundle_session
 
         session = bundle_session(bundle, overrides, recipes_dirs, allow_drift, allow)
     else:
         session = open_session(overrides, recipes_dirs)
-    if allow and not bundle:
-        raise UserError("--allow applies to --bundle: your own recipes may name what they need")
+    if allow and not (bundle or locked):
+        raise UserError("--allow applies to --bundle and --locked: your own recipes may name what they need")
     if print_config:
         print(yaml.safe_dump(session.recipe.config, sort_keys=False), end="")
         return 0
