@@ -88,8 +88,10 @@ def _truncated_run(tmp_path: Path) -> None:
 
 def test_truncated_manifest_in_show(user, tmp_path, capsys):
     _truncated_run(tmp_path)
-    _one_line(capsys, main(["show", "last"]))
-    _one_line(capsys, main(["show", "last", "--json"]))
+    _one_line(capsys, main(["show", "last"]), "20260101-000000-abcd/manifest.json: not a readable run record")
+    _one_line(capsys, main(["show", "last", "--json"]), "manifest.json: not a readable run record")
+    (tmp_path / "home" / "runs" / "20260101-000000-abcd" / "manifest.json").write_text('{"stages": 3}')
+    _one_line(capsys, main(["show", "last"]), "manifest.json: not a run record")
 
 
 def test_truncated_manifest_in_cache_gc_prints_no_traceback(user, tmp_path, capsys):

@@ -9,6 +9,7 @@ import yaml
 
 from ftflow.config.compose import group_options
 from ftflow.config.paths import builtin_recipes_dir
+from ftflow.errors import UserError
 from ftflow.plugin.manager import load_plugins
 from ftflow.report.markdown import metrics_table
 from ftflow.session import recipe_dirs
@@ -52,7 +53,15 @@ def cmd_plugins() -> int:
 
 
 def cmd_show(ref: str, as_json: bool) -> int:
-    manifest = Workspace().manifest(ref)
+    workspace = Workspace()
+    try:
+        manifest = workspace.manifest(ref)
+    except (ValueError, RecursionError) as exc:  # a truncated or hand-edited record
+        path = workspace.resolve_run(ref) / "manifest.json"
+        raise UserError(f"{path}: not a readable run record ({type(exc).__name__}: {exc}); "
+                        f"repair or delete that run folder") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("stages", []), list):
+        raise UserError(f"{workspace.resolve_run(ref) / 'manifest.json'}: not a run record (no list of stages)")
     if as_json:
         print(json.dumps(manifest, indent=2, default=str))
         return 0
