@@ -48,10 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", parents=[common], help="show a run's manifest and metrics")
     show.add_argument("run_id", nargs="?", default="last")
     show.add_argument("--json", action="store_true")
-    cache = sub.add_parser("cache", parents=[common], help="list, verify or prune the cache")
-    cache.add_argument("action", choices=["ls", "verify", "gc"])
+    cache = sub.add_parser("cache", parents=[common], help="list, verify, prune or share the cache")
+    cache.add_argument("action", choices=["ls", "verify", "gc", "push", "pull"])
     cache.add_argument("--keep-runs", type=int, default=5, help="gc keeps entries used by the last N runs")
     cache.add_argument("--dry-run", action="store_true")
+    cache.add_argument("--fix", action="store_true", help="verify: move damaged entries to quarantine")
+    cache.add_argument("--remote", help="push/pull: remote URL (else FTFLOW_REMOTE or the workspace config)")
     chat = sub.add_parser("chat", parents=[common], help="chat with a run's exported model (GGUF or merged)")
     chat.add_argument("run_id", nargs="?", default="last")
     chat.add_argument("--quant", default=None, help="which GGUF to use (default: q8_0, else the best exported)")
@@ -109,7 +111,7 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
     if args.command == "cache":
         from ftflow.commands.cache import cmd_cache
 
-        return cmd_cache(args.action, args.keep_runs, args.dry_run)
+        return cmd_cache(args.action, args.keep_runs, args.dry_run, fix=args.fix, remote=args.remote)
     if args.command == "chat":
         from ftflow.commands.chat import cmd_chat
 

@@ -101,6 +101,10 @@ class Provider:
     reader_settings: ClassVar[tuple[str, ...]] = ()
     #: Extra modules (dotted names) whose source enters the code fingerprint, e.g. shared helpers.
     code_modules: ClassVar[tuple[str, ...]] = ()
+    #: Metadata keys ``run`` returns that measure this execution rather than describe the artifact
+    #: (timings, throughput, peak memory, host paths): they go to the entry's unhashed ``record`` and the
+    #: run manifest, never into the artifact's digest or a reader's inputs, so keys match across machines.
+    measurements: ClassVar[tuple[str, ...]] = ()
 
     def external_inputs(self, config: Any) -> Mapping[str, Path | str]:
         """Files or directories outside the cache that this stage reads; their *content* digests enter

@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ftflow.cache.digests import DigestCache
 from ftflow.cache.keys import digest_payload, explain, input_views, key_payload, reader_settings
 from ftflow.cache.memo import Memo
-from ftflow.cache.store import CacheStore, Entry
+from ftflow.cache.store import CacheStore, Entry, split_record
 from ftflow.config.paths import resolve_data_path
 from ftflow.console import verbose
 from ftflow.errors import FtflowError, StageFailed
@@ -44,7 +43,7 @@ class Runner:
         self.recipe_dirs = recipe_dirs
         self.console = console
         self.display = Display(console)  # bars in a terminal, plain lines in a pipe, nothing without a console
-        self.digests = DigestCache(store.root / "digests.json")
+        self.digests = store.digests  # one stat cache for keys and entry checks
 
     # -- keys ---------------------------------------------------------------------------------
     def key_of(self, stage: Stage, upstream: dict[str, Entry], *, inputs_known: bool = True) -> str:
@@ -92,8 +91,12 @@ class Runner:
     def run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:
         """Run every stage in order, appending to ``results`` as they finish (so a failure keeps them)."""
         self.plugins.hook.ftflow_run_started(run_id=run_id, verbose=verbose())
-        with showing(self.display):
-            return self._run(run_id, resume_command, results)
+        self.store.log = self._log
+        try:
+            with showing(self.display):
+                return self._run(run_id, resume_command, results)
+        finally:
+            self.store.release_leases()  # held on every key this run read or wrote, so gc left them alone
 
     def _run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:
         entries: dict[str, Entry] = {}
@@ -103,7 +106,7 @@ class Runner:
             stage.key = self.key_of(stage, upstream)
             self.digests.save()
             started = time.perf_counter()
-            entry = self.store.lookup(stage.key)
+            entry = self.store.obtain(stage.key)  # leased, checked deeply, pulled from a remote on a miss
             cached = entry is not None
             if entry is None:
                 with self.store.lock(stage.key):
@@ -120,7 +123,8 @@ class Runner:
                             raise StageFailed(stage.name, exc, resume_command) from exc
             entries[stage.name] = entry
             result = StageResult(stage.name, stage.kind, stage.plugin, stage.key, cached,
-                                 time.perf_counter() - started, entry.artifact, entry.meta.get("metadata", {}))
+                                 time.perf_counter() - started, entry.artifact,
+                                 {**entry.meta.get("metadata", {}), **entry.meta.get("record", {})})
             results.append(result)
             self._say(result)
             hook.ftflow_stage_after(stage=stage, result=result, run_id=run_id)
@@ -145,10 +149,12 @@ class Runner:
         except BaseException:
             self.store.discard(build_dir)
             raise
+        metadata, record = split_record(metadata, stage.provider.measurements, self.store.root.parent)
         return self.store.commit(stage.key, build_dir, {
             "stage": stage.name, "kind": stage.kind, "provider": stage.plugin,
-            "provider_version": stage.info.version, "metadata": metadata, "key_payload": stage.key_payload,
-        })
+            "provider_version": stage.info.version, "metadata": metadata, "record": record,
+            "key_payload": stage.key_payload,
+        }, inputs=upstream.values())
 
     def _artifacts(self, stage: Stage, upstream: dict[str, Entry]) -> dict[str, Artifact]:
         """The inputs as the provider sees them: metadata narrowed to the keys its ``reads`` declares (an

@@ -72,6 +72,19 @@ def meta_problem(meta: Any) -> str | None:
     return None
 
 
+def split_record(metadata: dict[str, Any], measurements: Iterable[str],
+                 host_root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(hashed metadata, unhashed record): the provider's declared ``measurements``, and any value that
+    names a path inside this workspace (``host_root``), describe this machine, not the artifact."""
+    measured = set(measurements)
+    root = str(host_root.resolve())
+    kept, record = {}, {}
+    for name, value in metadata.items():
+        host = root in json.dumps(value, default=str, ensure_ascii=False)
+        (record if name in measured or host else kept)[name] = value
+    return kept, record
+
+
 def _fsync_tree(root: Path) -> None:
     for dirpath, _, filenames in os.walk(root):
         for name in filenames:
@@ -155,24 +168,28 @@ class CacheStore:
 
     def check(self, entry: Entry, *, deep: bool = True, stat_cache: bool = True) -> str | None:
         """The first problem of an entry's files against its meta.json, or None."""
+        return next(self.problems(entry, deep=deep, stat_cache=stat_cache), None)
+
+    def problems(self, entry: Entry, *, deep: bool = True, stat_cache: bool = True) -> Iterator[str]:
+        """Every problem of an entry's files against its meta.json: missing, unexpected, resized and —
+        with ``deep`` — changed files (through the stat cache unless ``stat_cache`` is False)."""
         files, sizes = entry.meta.get("files", {}), entry.meta.get("sizes") or {}
         if not entry.artifact.is_dir():
-            return "artifact folder is missing"
+            yield "artifact folder is missing"
+            return
         for rel in sorted(_listing(entry.artifact) - set(files)):
-            return f"unexpected file {rel}"
+            yield f"unexpected file {rel}"
         for rel, expected in files.items():
             path = entry.artifact / rel
             try:
                 size = path.stat().st_size
             except OSError:
-                return f"missing file {rel}"
+                yield f"missing file {rel}"
+                continue
             if rel in sizes and size != sizes[rel]:
-                return f"size of {rel} is {size} bytes, recorded {sizes[rel]}"
-            if deep:
-                actual = self.digests.digest(path) if stat_cache else sha256_file(path)
-                if actual != expected:
-                    return f"digest mismatch in {rel}"
-        return None
+                yield f"size of {rel} is {size} bytes, recorded {sizes[rel]}"
+            elif deep and (self.digests.digest(path) if stat_cache else sha256_file(path)) != expected:
+                yield f"digest mismatch in {rel}"
 
     def quarantine(self, key: str, reason: str, *, deep: bool = True) -> Path | None:
         """Move a damaged entry aside (under its build lock, after checking again) so it is never reused."""
@@ -306,21 +323,22 @@ class CacheStore:
         return out
 
     def verify(self, *, fix: bool = False) -> list[str]:
-        """Re-hash every file of every entry (no stat cache); one line per damaged entry.  With ``fix``
+        """Re-hash every file of every entry (no stat cache); one line per problem.  With ``fix``
         damaged entries go to quarantine, so the next run rebuilds them."""
-        problems = []
+        lines = []
         for entry in self.entries():
-            _, problem = self._load(entry.key, entry.path, deep=False)
-            if problem is None:
-                problem = self.check(entry, deep=True, stat_cache=False)
-            if problem is None:
+            loaded, problem = self._load(entry.key, entry.path, deep=False)
+            if loaded is None or meta_problem(loaded.meta):  # meta.json itself is damaged
+                found = [problem or "meta.json is damaged"]
+            else:
+                found = list(self.problems(loaded, deep=True, stat_cache=False))
+            if not found:
                 continue
-            line = f"{entry.key[:12]}: {problem}"
+            lines += [f"{entry.key[:12]}: {p}" for p in found]
             if fix:
-                moved = self.quarantine(entry.key, problem)
-                line += f" -> moved to {moved}" if moved else " (rebuilt meanwhile)"
-            problems.append(line)
-        return problems
+                moved = self.quarantine(entry.key, found[0])
+                lines.append(f"{entry.key[:12]}: " + (f"moved to {moved}" if moved else "rebuilt meanwhile"))
+        return lines
 
     def gc(self, keep: set[str], *, dry_run: bool = False) -> list[str]:
         """Remove entries not in ``keep`` and not leased by a live run (each moved to ``trash/`` first),
@@ -351,7 +369,7 @@ class CacheStore:
         removed += self._gc_debris(keep, dry_run)
         if not dry_run and self.digests.prune():
             self.digests.save()
-        return [line for line in removed]
+        return removed
 
     def _gc_debris(self, keep: set[str], dry_run: bool) -> list[str]:
         """``tmp/`` builds and ``work/`` scratch whose key no live process holds."""
