@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.provider import Provider
+from ftflow.provider import Part, Provider, part
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir, seed_everything
 from ftflow_plugins.train.memory import choose_checkpointing
@@ -44,8 +44,11 @@ class RawRowsMethod(Provider):
     so the chat tokenize stage is left out of its graph."""
 
     kind = "method"
-    consumes = ("model", "data")
     libraries = TRAIN_LIBRARIES
+
+    def reads(self, config: Any) -> dict[str, Part | None]:
+        # The train split only (a new eval set does not retrain), with its row format and length limit.
+        return {"model": None, "data": part("train.jsonl", metadata=("format", "max_length"))}
 
 
 @dataclasses.dataclass

@@ -20,6 +20,7 @@ from typing import Any
 
 from ftflow.errors import UserError
 from ftflow.stage import StageContext
+from ftflow_plugins.common.hf import model_dir
 from ftflow_plugins.train.adapters import auto_model
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
@@ -103,7 +104,8 @@ class GrpoMethod(RawRowsMethod):
         funcs: list[Any] = build_rewards(cfg.rewards, cfg, schema)
         extra_processing = []
         if cfg.reward_model:
-            model, tokenizer = load_reward_model(ctx.resolve_path(cfg.reward_model, "method.reward_model"))
+            model, tokenizer = load_reward_model(ctx.resolve_path(cfg.reward_model, "method.reward_model"),
+                                                 ctx.inputs["model"])
             funcs.append(model)
             extra_processing.append(tokenizer)
         train_ds = Dataset.from_list(rows)
@@ -131,7 +133,7 @@ class GrpoMethod(RawRowsMethod):
                           extra_curves=("reward", "reward_std"))
 
 
-def load_reward_model(artifact: Path) -> tuple[Any, Any]:
+def load_reward_model(artifact: Path, base_model: Any = None) -> tuple[Any, Any]:
     """A ``method=reward`` artifact as a ready sequence-classification model and its tokenizer."""
     from transformers import AutoTokenizer
 
@@ -145,6 +147,11 @@ def load_reward_model(artifact: Path) -> tuple[Any, Any]:
 
         tokenizer = AutoTokenizer.from_pretrained(str(artifact / "adapter"))
         base = PeftConfig.from_pretrained(str(artifact / "adapter")).base_model_name_or_path
+        if not base:  # adapters name no host path: the base is this stage's model, if it is the same one
+            if base_model is None or summary.get("base_model_digest") != base_model.digest:
+                raise UserError(f"method.reward_model: {artifact} is a LoRA reward model trained on another base "
+                                f"model; train it (method=reward) on the same model as this grpo run")
+            base = str(model_dir(base_model.path))
         model = auto_model(Path(base), "seq-cls", tokenizer)
         model = PeftModel.from_pretrained(model, str(artifact / "adapter")).merge_and_unload()
     else:

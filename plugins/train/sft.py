@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from ftflow.provider import Estimate, Provider
+from ftflow.provider import Estimate, Part, Provider, part
 from ftflow.stage import StageContext
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
@@ -67,6 +67,11 @@ class SftMethod(Provider):
     code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.tokenize",
                     "ftflow_plugins.data.packing", "ftflow_plugins.train.sft_loss",
                     "ftflow_plugins.train.packed_batches")
+
+    def reads(self, config: SftConfig) -> dict[str, Part | None]:
+        # The tokenized train split only: a new eval set or eval-split stats do not retrain.  The data
+        # stage is an input for check() (its row format) and contributes nothing to the key.
+        return {"model": None, "data": part(), "tokenize": part("train/*", metadata=("max_length",))}
 
     def external_inputs(self, config: SftConfig) -> dict[str, str]:
         return {"mix": config.mix.path} if config.mix else {}
