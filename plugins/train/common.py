@@ -35,6 +35,11 @@ TRAIN_CODE = ("ftflow_plugins.common.hf", "ftflow_plugins.train.common", "ftflow
               "ftflow_plugins.train.launchers", "ftflow_plugins.train.memory", "ftflow_plugins.train.profile",
               "ftflow_plugins.train.lora_speed", "ftflow_plugins.train.lora_groups",
               "ftflow_plugins.train.telemetry", "ftflow_plugins.train.precision")
+#: Telemetry that measures an execution, not the artifact: kept out of its digest (Provider.measurements).
+TRAIN_MEASUREMENTS = ("train_seconds", "seconds_per_step", "tokens_per_second", "steady_tokens_per_second",
+                      "peak_memory_gb", "resumed_from")
+#: Timing fields of the trainer's log history, left out of train_log.json for the same reason.
+HISTORY_TIMINGS = ("train_runtime", "train_samples_per_second", "train_steps_per_second")
 REPORTERS = {"tensorboard": "tensorboard"}  # report_to name -> module it needs
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
@@ -45,6 +50,7 @@ class RawRowsMethod(Provider):
 
     kind = "method"
     libraries = TRAIN_LIBRARIES
+    measurements = TRAIN_MEASUREMENTS
 
     def reads(self, config: Any) -> dict[str, Part | None]:
         # The train split only (a new eval set does not retrain), with its row format and length limit.
@@ -272,16 +278,34 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
     if trainer.accelerator.num_processes == 1:
         trainer.model.save_pretrained(saved)
     tokenizer.save_pretrained(saved)
+    if adapter.provider.is_peft:
+        deterministic_adapter(saved)
     history = trainer.state.log_history
     summary = describe(trainer, history, resume, seconds, tokens, backend.device(), extra_curves,
                        counter.tokens if counter else None)
     summary.update(steady_tokens_per_second=steady_rate(samples), gradient_checkpointing=checkpointing,
                    attention=attention, precision=precision.name)
     summary = {"objective": ctx.stage.plugin, "task": task, "adapter": adapter.info.name,
-               "peft": adapter.provider.is_peft, **summary}
-    (out / "train_log.json").write_text(json.dumps({"summary": summary, "log_history": history}, indent=2))
+               "peft": adapter.provider.is_peft, "base_model_digest": ctx.inputs["model"].digest, **summary}
+    # The artifact's files hold no timings (they would differ on every machine): those go to the record.
+    log = {"summary": {k: v for k, v in summary.items() if k not in TRAIN_MEASUREMENTS},
+           "log_history": [{k: v for k, v in h.items() if k not in HISTORY_TIMINGS} for h in history]}
+    (out / "train_log.json").write_text(json.dumps(log, indent=2))
     plot_curves(summary, out / "loss.png", extra_curves)
     return summary
+
+
+def deterministic_adapter(saved: Path) -> None:
+    """peft's adapter_config.json names the base model by its host path and lists target_modules in set
+    order, and its README repeats the path: identical weights would give a different artifact digest in
+    every workspace.  The base model is the train stage's model input (its digest is in train_log.json)."""
+    config_path = saved / "adapter_config.json"
+    config = json.loads(config_path.read_text())
+    config["base_model_name_or_path"] = None
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    (saved / "README.md").unlink(missing_ok=True)
 
 
 def require(module: str, what: str, extra: str = "training") -> None:

@@ -16,6 +16,7 @@ from ftflow.stage import StageContext
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
     TRAIN_LIBRARIES,
+    TRAIN_MEASUREMENTS,
     TrainSettings,
     format_problem,
     settings_problems,
@@ -64,6 +65,7 @@ class SftMethod(Provider):
     description = "supervised fine-tuning on chat data (trl SFTTrainer), assistant-only loss"
     Config = SftConfig
     libraries = TRAIN_LIBRARIES
+    measurements = TRAIN_MEASUREMENTS
     code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.tokenize",
                     "ftflow_plugins.data.packing", "ftflow_plugins.train.sft_loss",
                     "ftflow_plugins.train.packed_batches")
