@@ -110,6 +110,7 @@ def _share(workspace: Workspace, action: str, url: str | None) -> int:
     if remote is None:
         raise UserError(f"cache {action}: no remote; pass --remote URL, set FTFLOW_REMOTE or add 'remote: URL' "
                         f"to {workspace.root / 'config.yaml'}")
+    remote.fs  # noqa: B018 - an unknown protocol or a missing library is an error before anything moves
     store = workspace.store
     store.remote = None  # the transfer is explicit here; no write-back of what a pull commits
     store.log = print
