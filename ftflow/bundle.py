@@ -197,6 +197,9 @@ def _write_tar(root: Path, output: Path) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise UserError(f"bundle -o: cannot write {output} ({exc.strerror or exc})") from None
+    except BaseException:  # Ctrl-C or SIGTERM: no half-written file stays behind
+        partial.unlink(missing_ok=True)
+        raise
 
 
 # ---------------------------------------------------------------------------------------------- reading

@@ -129,6 +129,9 @@ def write_text_file(path: str, text: str, what: str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise UserError(f"{what}: cannot write {path} ({exc.strerror or exc})") from None
+    except BaseException:  # Ctrl-C or SIGTERM: no half-written file stays behind
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def session_from_lock(lock: dict[str, Any], plugins: Any, cli_dirs: list[str] | None = None) -> Session:

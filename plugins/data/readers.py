@@ -48,6 +48,8 @@ def _jsonl(path: Path) -> Iterator[tuple[str, Any]]:
                 row = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise UserError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
+            except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+                raise UserError(f"{path}:{number}: unreadable JSON ({exc})") from None
             except RecursionError:
                 raise UserError(f"{path}:{number}: JSON nested too deeply to read") from None
             yield f"{path}:{number}", row
