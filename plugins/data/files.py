@@ -82,7 +82,7 @@ class DataFiles(Provider):
 
     name = "files"
     kind = "data"
-    version = "2"
+    version = "3"  # 3: label_field in the metadata (the evaluator reads it from there)
     description = "train/eval files (JSONL, JSON, CSV, Parquet) in any format provider, validated row by row"
     Config = FilesConfig
     code_modules = ("ftflow_plugins.common.hf",)
@@ -134,6 +134,7 @@ class DataFiles(Provider):
         return {
             "format": fmt.output, "source_format": fmt.name,
             "rows": {s: len(rows) for s, (rows, _) in splits.items()},
-            "max_length": cfg.max_length, "quality": report, "report_md": render_markdown(report),
+            "max_length": cfg.max_length, "label_field": cfg.label_field, "quality": report,
+            "report_md": render_markdown(report),
             "quality_limits": dataclasses.asdict(cfg.quality),
         }

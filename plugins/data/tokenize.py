@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ftflow.errors import UserError
-from ftflow.provider import Provider
+from ftflow.provider import Part, Provider, part
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir, read_jsonl
 from ftflow_plugins.data.files import SOURCES_FILE, normalized_format
 from ftflow_plugins.data.packing import packing_report
+from ftflow_plugins.rag.index import RAG_INDEX
 
 
 @dataclasses.dataclass
@@ -136,7 +137,7 @@ def with_passages(ctx: StageContext, conversations: list[list[dict[str, Any]]], 
     from ftflow_plugins.rag.retrieve import Retriever
 
     retriever = Retriever(ctx.inputs["rag"].path)
-    k, words = retriever.info["k"], retriever.info["context_words"]
+    k, words = ctx.inputs["rag"].settings["k"], ctx.inputs["rag"].settings["context_words"]
     chosen = sorted(random.Random(ctx.seed).sample(range(len(conversations)), round(share * len(conversations))))
     ranked = retriever.documents([question_of(conversations[i]) for i in chosen], k) if chosen else []
     out = list(conversations)
@@ -153,12 +154,17 @@ class ChatTemplateTokenizer(Provider):
     Config = TokenizeConfig
     libraries = ("transformers", "tokenizers", "datasets")
     code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.rag.prompting", "ftflow_plugins.rag.retrieve")
-    # Tokenization depends on the tokenizer files and template, not on the weights next to them.
-    input_files = {"model": ("model/tokenizer*", "model/chat_template.jinja", "model/special_tokens_map.json",
-                             "model/added_tokens.json", "model/*.model")}
-
-    def reads(self, config: TokenizeConfig) -> tuple[str, ...]:
-        return ("model", "data", "rag") if config.rag_context > 0 else ("model", "data")
+    def reads(self, config: TokenizeConfig) -> dict[str, Part | None]:
+        # Tokenization depends on the tokenizer files and template, not on the weights next to them; on
+        # both splits (and their file:line sources); on the retrieval index only to add passages.
+        parts: dict[str, Part | None] = {
+            "model": part("model/tokenizer*", "model/chat_template.jinja", "model/special_tokens_map.json",
+                          "model/added_tokens.json", "model/*.model"),
+            "data": part("train.jsonl", "eval.jsonl", SOURCES_FILE, metadata=("max_length", "quality_limits")),
+        }
+        if config.rag_context > 0:
+            parts["rag"] = RAG_INDEX
+        return parts
 
     def check(self, stage, upstream) -> list[str]:
         cfg: TokenizeConfig = stage.config

@@ -16,9 +16,9 @@ import json
 from typing import Any, Literal
 
 from ftflow.progress import progress
-from ftflow.provider import Provider
+from ftflow.provider import Part, Provider, part
 from ftflow.stage import StageContext
-from ftflow_plugins.common.hf import read_jsonl, seed_everything, write_jsonl
+from ftflow_plugins.common.hf import TRAINED, read_jsonl, seed_everything, write_jsonl
 from ftflow_plugins.evaluate.gate import GateConfig, evaluate_gate, gate_problems
 from ftflow_plugins.evaluate.intervals import bootstrap_interval
 from ftflow_plugins.evaluate.metrics import summarize
@@ -99,10 +99,19 @@ class GenerateEvaluator(Provider):
     description = "generation on the eval split for each variant, scored by metric providers, gated"
     Config = GenerateConfig
     libraries = ("torch", "transformers", "peft", "jsonschema", "scipy")
-    code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.evaluate.intervals")
+    code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.evaluate.intervals", "ftflow_plugins.rag.retrieve")
 
     def uses(self, config: GenerateConfig) -> list[tuple[str, str]]:
         return [("variant", v) for v in config.variants] + [("metric", m) for m in config.metrics]
+
+    def reads(self, config: GenerateConfig) -> dict[str, Part | None]:
+        """The eval split (and the train split for few-shot examples), the weights, the trained adapter or
+        model, the export's GGUF files and the retrieval index: never the trainer's logs or timings."""
+        from ftflow_plugins.rag.index import RAG_INDEX
+
+        data = ("eval.jsonl", "train.jsonl") if "base_fewshot" in config.variants else ("eval.jsonl",)
+        return {"model": None, "data": part(*data, metadata=("label_field",)), "train": TRAINED,
+                "export": part("gguf/*", metadata=("gguf", "quants", "merged_from")), "rag": RAG_INDEX}
 
     def external_inputs(self, config: GenerateConfig) -> dict[str, str]:
         return {"json_schema": config.json_schema} if config.json_schema else {}
@@ -150,11 +159,12 @@ class GenerateEvaluator(Provider):
                 metric.prepare(ctx)
         schema = json.loads(ctx.resolve_path(cfg.json_schema, "eval.json_schema").read_text()) \
             if cfg.json_schema else None
-        label_field = cfg.label_field or (ctx.recipe.get("data") or {}).get("label_field")
+        label_field = cfg.label_field or ctx.inputs["data"].metadata.get("label_field")
         path = ctx.inputs["data"].path / "eval.jsonl"
         if not path.exists():
             raise UserError("eval: the data stage has no eval split (set data.eval)")
-        rows = select_rows(read_jsonl(path), cfg.max_examples, cfg.sample)
+        all_rows = read_jsonl(path)
+        rows = select_rows(all_rows, cfg.max_examples, cfg.sample)
         prompts, references = (list(x) for x in zip(*(split_prompt(r) for r in rows), strict=True))
         results: dict[str, dict[str, float]] = {}
         intervals: dict[str, dict[str, list[float]]] = {}  # 95% bootstrap intervals of mean metrics
@@ -193,6 +203,9 @@ class GenerateEvaluator(Provider):
                               **{m: scores[m][i] for m in scores}}
                     records[variant].append(record)
                     generations.append(record)
+        retrieval = self._retrieval(ctx, all_rows)
+        if retrieval:
+            results["retrieval"] = retrieval["retrieval"]
         baseline = None
         if cfg.gate.baseline_run:
             from ftflow.workspace import Workspace
@@ -205,9 +218,20 @@ class GenerateEvaluator(Provider):
         meta = {"metrics": results, "intervals": intervals, "examples": len(rows), "metric_details": details,
                 "taxonomy": taxonomy,
                 "gate": gate, "guardrail": self._guardrail_note(cfg, records) if schema else None,
-                "slices": slices}
+                "slices": slices, **({"retrieval_by_mode": retrieval["retrieval_by_mode"]} if retrieval else {})}
         meta["report_md"] = eval_markdown(meta)
         return meta
+
+    @staticmethod
+    def _retrieval(ctx: StageContext, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """recall@k / MRR of the rag input on every eval question that names its documents (k: the rag
+        stage's ``metrics_k``); here, not in the rag stage, so a new eval set does not rebuild the index."""
+        rag = ctx.inputs.get("rag")
+        if rag is None:
+            return {}
+        from ftflow_plugins.rag.retrieve import measure_retrieval
+
+        return measure_retrieval(rag.path, rows, rag.settings.get("metrics_k", 5), ctx.log)
 
     @staticmethod
     def _guardrail_note(cfg: GenerateConfig, records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:

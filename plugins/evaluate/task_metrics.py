@@ -82,8 +82,8 @@ class LabelAccuracy(Metric):
     field: str | None = None
 
     def prepare(self, ctx: StageContext) -> None:
-        data = ctx.recipe.get("data") or {}
-        self.field = getattr(ctx.config, "label_field", None) or data.get("label_field")
+        data = ctx.inputs.get("data")
+        self.field = getattr(ctx.config, "label_field", None) or (data.metadata.get("label_field") if data else None)
 
     def score(self, prediction: str, reference: str, example: dict[str, Any]) -> float | None:
         pair = label_pair(prediction, reference, example, self.field)

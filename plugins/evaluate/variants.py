@@ -240,7 +240,7 @@ class BaseFewShotVariant(BaseVariant):
         path = ctx.inputs["data"].path / "train.jsonl"
         if count <= 0 or not path.exists():
             raise UserError("eval.variants: base_fewshot needs eval.few_shot > 0 and a train split")
-        label_field = getattr(ctx.config, "label_field", None) or (ctx.recipe.get("data") or {}).get("label_field")
+        label_field = getattr(ctx.config, "label_field", None) or ctx.inputs["data"].metadata.get("label_field")
         shots = pick_shots(read_jsonl(path), count, ctx.seed, label_field)
         digest = hashlib.sha256(json.dumps(shots, sort_keys=True).encode()).hexdigest()[:16]
         inner = super().load(ctx, name, batch_size)

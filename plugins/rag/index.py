@@ -1,8 +1,14 @@
-"""``rag=index``: the rag stage — ingest a corpus, chunk, embed (memoised), index, and measure retrieval.
+"""``rag=index``: the rag stage — ingest a corpus, chunk, embed (memoised) and index it.
 
 The artifact is self-contained: ``index/chunks.jsonl``, ``index/bm25/`` (bm25s), the vector store
 (``index/lancedb/`` or a reference to a Chroma server collection) and ``index/index.json``.  Variants
 ``rag`` and ``tuned_rag`` and servers load it through ``Retriever``.
+
+The stage reads the corpus and nothing else, so its key covers the corpus and the settings that shape the
+index.  How readers retrieve (``k``, ``context_words``) and at which depth the evaluator measures recall
+(``metrics_k``) are its *reader settings*: changing them reruns the readers, not the index.  Recall@k and
+MRR on the eval questions are the evaluator's (``retrieve.measure_retrieval``), so a new eval set does
+not rebuild the index.
 """
 
 from __future__ import annotations
@@ -10,10 +16,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from pathlib import Path
 from typing import Any, Literal
 
-from ftflow.provider import Provider
+from ftflow.provider import Part, Provider, part
 from ftflow.stage import StageContext
 
 
@@ -29,19 +34,27 @@ class RagIndexConfig:
     mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
     k: int = 3  # documents put into each prompt by the rag variants
     context_words: int = 360  # words of passages per prompt
-    metrics_k: int = 5  # recall@metrics_k on the data's eval split
+    metrics_k: int = 5  # recall@metrics_k on the data's eval split (measured by the eval stage)
+
+
+#: What readers of the rag stage read of it: the index files (k, context_words and metrics_k come as its
+#: reader settings, ``ctx.inputs["rag"].settings``).
+RAG_INDEX = part("index/*")
 
 
 class RagIndex(Provider):
     name = "index"
     kind = "rag"
-    version = "1"
-    description = "chunk + embed (offline MiniLM) + LanceDB/Chroma + BM25 index of a corpus; recall@k, MRR"
+    version = "2"  # 2: k and context_words are reader settings, no longer in index.json; no metrics
+    description = "chunk + embed (offline MiniLM) + LanceDB/Chroma + BM25 index of a corpus"
     Config = RagIndexConfig
     libraries = ("sentence-transformers", "bm25s", "lancedb", "chromadb")
-    input_files = {"data": ("eval.jsonl",)}
+    reader_settings = ("k", "context_words", "metrics_k")
     code_modules = ("ftflow_plugins.rag.ingest", "ftflow_plugins.rag.chunkers", "ftflow_plugins.rag.embed",
                     "ftflow_plugins.rag.stores", "ftflow_plugins.rag.retrieve", "ftflow_plugins.rag.prompting")
+
+    def reads(self, config: RagIndexConfig) -> dict[str, Part | None]:
+        return {}  # the corpus only (external_inputs)
 
     def uses(self, config: RagIndexConfig) -> list[tuple[str, str]]:
         used = [("chunker", config.chunker)]
@@ -64,7 +77,7 @@ class RagIndex(Provider):
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from ftflow_plugins.rag.embed import Embedder, embed_with_memo
         from ftflow_plugins.rag.ingest import load_corpus
-        from ftflow_plugins.rag.retrieve import Retriever, build_bm25, retrieval_metrics
+        from ftflow_plugins.rag.retrieve import build_bm25
 
         cfg: RagIndexConfig = ctx.config
         docs = load_corpus([ctx.resolve_path(p, f"rag.corpus[{i}]") for i, p in enumerate(cfg.corpus)])
@@ -77,9 +90,8 @@ class RagIndex(Provider):
         texts = [c.indexed_text for c in chunks]
         build_bm25(texts, root / "bm25")
         digest = hashlib.sha256(json.dumps([cfg.embedder, [r["digest"] for r in rows]]).encode()).hexdigest()
-        info: dict[str, Any] = {"mode": cfg.mode, "k": cfg.k, "context_words": cfg.context_words,
-                                "embedder": cfg.embedder, "chunker": cfg.chunker, "digest": digest[:32],
-                                "store": {"store": "none"}}
+        info: dict[str, Any] = {"mode": cfg.mode, "embedder": cfg.embedder, "chunker": cfg.chunker,
+                                "digest": digest[:32], "store": {"store": "none"}}
         embedded = reused = 0
         if cfg.mode != "bm25":
             embedder = Embedder(cfg.embedder)
@@ -90,28 +102,5 @@ class RagIndex(Provider):
             info["embedder_identity"] = embedder.identity
         (root / "index.json").write_text(json.dumps(info, indent=2))
         (root / "documents.json").write_text(json.dumps({d.id: d.digest for d in docs}, indent=2))
-        meta: dict[str, Any] = {"documents": len(docs), "chunks": len(chunks), "embedded_chunks": embedded,
-                                "reused_chunks": reused, "mode": cfg.mode, "store": info["store"]}
-        meta.update(self._metrics(ctx, Retriever, retrieval_metrics))
-        return meta
-
-    @staticmethod
-    def _metrics(ctx: StageContext, retriever_cls: Any, metric_fn: Any) -> dict[str, Any]:
-        """recall@k / MRR of the configured mode (the run's metrics table) and of every mode it can serve."""
-        from ftflow_plugins.common.hf import read_jsonl
-
-        cfg: RagIndexConfig = ctx.config
-        data = ctx.inputs.get("data")
-        path: Path | None = data.path / "eval.jsonl" if data else None
-        if path is None or not path.exists():
-            return {}
-        rows = read_jsonl(path)
-        modes = ["bm25"] if cfg.mode == "bm25" else ["dense", "bm25", "hybrid"]
-        by_mode = {m: metric_fn(retriever_cls(ctx.output_dir, mode=m), rows, cfg.metrics_k) for m in modes}
-        main = by_mode[cfg.mode]
-        if not main:
-            return {}
-        ctx.log(f"rag: {cfg.mode} recall@{cfg.metrics_k}={main[f'recall@{cfg.metrics_k}']} mrr={main['mrr']} "
-                f"on {main['queries']} eval questions")
-        return {"metrics": {"retrieval": {k: v for k, v in main.items() if k != "queries"}},
-                "retrieval_by_mode": by_mode}
+        return {"documents": len(docs), "chunks": len(chunks), "embedded_chunks": embedded,
+                "reused_chunks": reused, "mode": cfg.mode, "store": info["store"]}

@@ -120,3 +120,23 @@ def retrieval_metrics(retriever: Retriever, rows: list[dict[str, Any]], k: int) 
         reciprocal.append(next((1.0 / n for n, i in enumerate(ids, 1) if i in relevant), 0.0))
     return {f"recall@{k}": round(sum(recalls) / len(rows), 4), "mrr": round(sum(reciprocal) / len(rows), 4),
             "queries": len(rows)}
+
+
+def measure_retrieval(artifact: Path, rows: list[dict[str, Any]], k: int,
+                      log: Any = None) -> dict[str, Any]:
+    """recall@k / MRR of a rag artifact on ``rows`` (eval questions with ``meta.relevant_doc_ids``): the
+    index's own mode for the metrics table, and every mode it can serve for comparison.  Empty when no
+    row names relevant documents.  The evaluator calls it, so the index's key never covers eval data."""
+    if not any((r.get("meta") or {}).get("relevant_doc_ids") for r in rows):
+        return {}
+    first = Retriever(artifact)
+    modes = ["bm25"] if first.info["mode"] == "bm25" else list(MODES)
+    by_mode = {m: retrieval_metrics(first if m == first.mode else Retriever(artifact, mode=m), rows, k)
+               for m in modes}
+    main = by_mode[first.mode]
+    if not main:
+        return {}
+    if log is not None:
+        log(f"rag: {first.mode} recall@{k}={main[f'recall@{k}']} mrr={main['mrr']} on {main['queries']} "
+            f"eval questions")
+    return {"retrieval": {key: v for key, v in main.items() if key != "queries"}, "retrieval_by_mode": by_mode}

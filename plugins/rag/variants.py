@@ -48,8 +48,8 @@ class RagGenerator:
 def _wrap(ctx: StageContext, inner: Generator) -> RagGenerator:
     from ftflow_plugins.rag.retrieve import Retriever
 
-    retriever = Retriever(ctx.inputs["rag"].path)
-    return RagGenerator(inner, retriever, retriever.info["k"], retriever.info["context_words"])
+    rag = ctx.inputs["rag"]
+    return RagGenerator(inner, Retriever(rag.path), rag.settings["k"], rag.settings["context_words"])
 
 
 class RagVariant(BaseVariant):

@@ -25,7 +25,8 @@ def main(spec_path: str) -> int:
     rank = int(os.environ.get("RANK", "0"))
     ctx = StageContext(
         stage=stage,
-        inputs={n: Artifact(Path(a["path"]), a["digest"], a["metadata"]) for n, a in spec["inputs"].items()},
+        inputs={n: Artifact(Path(a["path"]), a["digest"], a["metadata"], a.get("settings", {}))
+                for n, a in spec["inputs"].items()},
         output_dir=Path(spec["output_dir"]), work_dir=Path(spec["work_dir"]), seed=spec["seed"],
         recipe=spec["recipe"], recipe_dirs=[Path(d) for d in spec["recipe_dirs"]],
         log=(lambda message: print(f"  {message}", flush=True)) if rank == 0 else (lambda message: None),

@@ -133,7 +133,7 @@ def write_spec(ctx: StageContext) -> Path:
         "stage": ctx.stage.name, "key": ctx.stage.key, "recipe": ctx.recipe, "seed": ctx.seed,
         "recipe_dirs": [str(d) for d in ctx.recipe_dirs], "output_dir": str(ctx.output_dir),
         "work_dir": str(ctx.work_dir),
-        "inputs": {n: {"path": str(a.path), "digest": a.digest, "metadata": a.metadata}
+        "inputs": {n: {"path": str(a.path), "digest": a.digest, "metadata": a.metadata, "settings": a.settings}
                    for n, a in ctx.inputs.items()},
     }, default=str))
     return spec
