@@ -7,6 +7,8 @@ the eval stage itself reruns.  Writes are atomic (temp file + rename); a hit ref
 
 Besides JSON values the memo keeps whole files (``put_file`` / ``file``), for derived artifacts too big
 for JSON that a stage would otherwise rebuild on every rerun (the eval stage's llama.cpp conversions).
+Each file's size is recorded beside it (``<name>.size``) when it is stored: a file found with another
+size (truncated by a full disk or by hand) is deleted and reported as a miss, so it is rebuilt, not used.
 """
 
 from __future__ import annotations
@@ -52,12 +54,28 @@ class Memo:
     def _file_path(self, key: str, suffix: str) -> Path:
         return self.root / "files" / key[:2] / f"{key}{suffix}"
 
+    @staticmethod
+    def _size_path(path: Path) -> Path:
+        return path.with_name(path.name + ".size")
+
     def file(self, key: str, suffix: str = "") -> Path | None:
-        """The file stored under ``key`` (its mtime refreshed), or None."""
+        """The file stored under ``key`` (its mtime refreshed), or None — also when its size is not the
+        size it was stored with (the damaged file is deleted)."""
         path = self._file_path(key, suffix)
         if not path.is_file():
             return None
+        sized = self._size_path(path)
+        try:
+            recorded = int(sized.read_text())
+        except (OSError, ValueError):
+            recorded = None  # stored before sizes were recorded
+        if recorded is not None and path.stat().st_size != recorded:
+            path.unlink(missing_ok=True)
+            sized.unlink(missing_ok=True)
+            return None
         os.utime(path)
+        if recorded is not None:
+            os.utime(sized)
         return path
 
     def put_file(self, key: str, source: Path, suffix: str = "") -> Path:
@@ -66,6 +84,10 @@ class Memo:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(source, "rb") as handle:
             os.fsync(handle.fileno())
+        sized = self._size_path(path)
+        tmp = sized.with_name(f".{sized.name}.{os.getpid()}.tmp")
+        tmp.write_text(str(source.stat().st_size))
+        os.replace(tmp, sized)
         os.replace(source, path)
         return path
 
@@ -79,7 +101,10 @@ class Memo:
         cutoff = time.time() - older_than_days * 86400
         removed = []
         for path in [*self.root.glob("*/*.json"), *self.root.glob("files/*/*")]:
+            if path.name.endswith(".size"):
+                continue  # goes with its file
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
+                self._size_path(path).unlink(missing_ok=True)
                 removed.append(str(path))
         return removed

@@ -33,3 +33,15 @@ def test_prune_drops_old_files_and_values_keeps_fresh_ones(tmp_path):
     removed = memo.prune(older_than_days=30)
     assert len(removed) == 2 and memo.file(old, ".gguf") is None and memo.get(old) is None
     assert memo.file(fresh, ".gguf") is not None and memo.get(fresh) == {"value": fresh}
+
+
+def test_a_truncated_memo_file_is_a_miss_not_a_hit(tmp_path):
+    memo = Memo(tmp_path / "memo")
+    key = Memo.key("gguf", "digest")
+    source = memo.tmp_dir() / "built.gguf"
+    source.write_bytes(b"GGUF" * 100)
+    stored = memo.put_file(key, source, ".gguf")
+    assert memo.file(key, ".gguf") == stored
+    with open(stored, "r+b") as handle:
+        handle.truncate(10)
+    assert memo.file(key, ".gguf") is None and not stored.exists()  # rebuilt by the caller, not used
