@@ -54,9 +54,10 @@ class DigestCache:
         self._dirty = False
         if path.exists():
             try:
-                self._entries = json.loads(path.read_text())
+                loaded = json.loads(path.read_text())
             except (OSError, ValueError):
-                self._entries = {}
+                loaded = {}  # a damaged stat cache only costs re-hashing
+            self._entries = loaded if isinstance(loaded, dict) else {}
 
     def digest(self, path: Path) -> str:
         """Content digest of a file, or of a directory's listing of content digests."""
