@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default: the recipe's, 8000; 0 picks one)")
     serve.add_argument("--python", default=None, metavar="PATH",
                        help="interpreter of a server in its own environment (vLLM; else $FTFLOW_VLLM_PYTHON)")
+    serve.add_argument("--status", action="store_true",
+                       help="print the counters of this run's running (or last) server: requests, refusals, "
+                            "policy violations, backend restarts")
     data = sub.add_parser("data", parents=[common], help="data tools")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     check = data_sub.add_parser("check", parents=[common], help="validate a data file, print its quality report")
@@ -119,7 +122,7 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
     if args.command == "serve":
         from ftflow.commands.serve import cmd_serve
 
-        return cmd_serve(args.run_id, args.provider, args.host, args.port, args.python)
+        return cmd_serve(args.run_id, args.provider, args.host, args.port, args.python, args.status)
     if args.command == "data":
         from ftflow.commands.data import cmd_data_check
 

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 #: Provider kinds.  Stage kinds run as stages of the graph; component kinds configure a stage.
 STAGE_KINDS = ("model", "data", "tokenize", "rag", "method", "export", "evaluator", "server")
-COMPONENT_KINDS = ("adapter", "backend", "launcher", "metric", "variant", "format", "vectorstore", "chunker")
+COMPONENT_KINDS = ("adapter", "backend", "launcher", "metric", "variant", "format", "vectorstore", "chunker",
+                   "policy")
 KINDS = STAGE_KINDS + COMPONENT_KINDS
 
 

@@ -4,7 +4,8 @@ The run's resolved ``serve`` section names the provider and its options; its ser
 adds the routes' JSON schemas.  ``--provider`` serves a run made with ``serve=none`` using that
 provider's defaults; ``--host`` / ``--port`` override the recorded address.  ``--python`` names the
 interpreter of a server that runs in its own environment (vLLM): only the command line or the environment
-name executables, never the recorded recipe.
+name executables, never the recorded recipe.  ``--status`` prints what the run's running (or last)
+``ftflow serve`` counted: requests by status, refusals, policy violations, backend restarts.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def _schemas(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_serve(ref: str, provider: str | None, host: str | None, port: int | None,
-              python: str | None = None) -> int:
+              python: str | None = None, status: bool = False) -> int:
     from ftflow.plugin.manager import load_plugins
 
     workspace = Workspace()
@@ -52,5 +53,9 @@ def cmd_serve(ref: str, provider: str | None, host: str | None, port: int | None
     if python is not None:
         section["python"] = python
     info = load_plugins().registry.get("server", name, key="--provider" if provider else "serve.provider")
+    if status:  # what a running (or the last) `ftflow serve` of this run counted
+        for line in info.cls().status(manifest, workspace):
+            print(line)
+        return 0
     config = validate(info.cls.Config, section, prefix="serve")
     return info.cls().serve(manifest, config, _schemas(manifest) if name == recorded else {}, workspace)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ftflow.plugin import hookimpl
 from ftflow_plugins.serve.llamacpp import LlamaCppServer
+from ftflow_plugins.serve.policy import BUILT_IN
 from ftflow_plugins.serve.vllm import VllmServer
 
 
@@ -12,3 +13,5 @@ from ftflow_plugins.serve.vllm import VllmServer
 def ftflow_register_providers(registry) -> None:
     registry.add(LlamaCppServer)
     registry.add(VllmServer)
+    for policy in BUILT_IN:
+        registry.add(policy)

@@ -1,8 +1,9 @@
 """``serve=llamacpp``: llama-cpp-python's OpenAI-compatible server on the run's exported GGUF files.
 
-One ``python -m llama_cpp.server`` process per distinct GGUF (its multi-model mode reloads the model
-whenever the requested name changes, which would thrash on alternating routes).  Its settings go in a
-0600 JSON config file, so the internal key never shows in ``ps``.
+One server process per distinct GGUF (llama-cpp-python's multi-model mode reloads the model whenever the
+requested name changes, which would thrash on alternating routes), on a Unix socket in the session's
+private directory.  Its settings go in a 0600 JSON file it deletes once read, so the internal key never
+shows in ``ps`` and is not left on disk.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,8 +21,8 @@ from ftflow.errors import ConfigError
 from ftflow_plugins.llamacpp.backend import cpu_threads
 from ftflow_plugins.serve.base import ServerProvider, ServeSession
 from ftflow_plugins.serve.config import ServeConfig
-from ftflow_plugins.serve.process import Backend, free_port
-from ftflow_plugins.serve.proxy import Upstream
+from ftflow_plugins.serve.gateway import Upstream
+from ftflow_plugins.serve.process import Backend
 from ftflow_plugins.serve.targets import ModelFiles, resolve
 
 
@@ -83,20 +83,24 @@ class LlamaCppServer(ServerProvider):
             path = pick(files, config.quant, key)
             if path not in by_path:
                 name = f"llamacpp-{len(by_path)}"
-                port = free_port()
-                settings = {"host": "127.0.0.1", "port": port, "api_key": session.key, "models": [{
-                    "model": str(path), "model_alias": name, "n_ctx": config.n_ctx, "n_threads": threads,
-                    "n_threads_batch": threads, "use_mlock": False, "verbose": False}]}
-                session.log_dir.mkdir(parents=True, exist_ok=True)
-                settings_file = session.log_dir / f"{name}.json"
-                fd = os.open(settings_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    json.dump(settings, handle)
-                by_path[path] = Backend(name, [sys.executable, "-m", "llama_cpp.server", "--config_file",
-                                               str(settings_file)], port, session.key, session.log_dir / f"{name}.log")
+                by_path[path] = self._backend(session, config, name, path, threads)
             backend = by_path[path]
             schema = session.schemas.get(route.name)
-            upstreams[route.name] = Upstream("127.0.0.1", backend.port, session.key, backend.name,
-                                             {"type": "json_object", "schema": schema} if schema else None)
+            upstreams[route.name] = Upstream("127.0.0.1", 0, session.key, backend.name,
+                                             {"type": "json_object", "schema": schema} if schema else None,
+                                             socket=backend.socket, backend=backend.name)
             lines.append(f"{route.name} -> {path.name} ({files.label}){' + JSON schema' if schema else ''}")
         return list(by_path.values()), upstreams, lines
+
+    def _backend(self, session: ServeSession, config: LlamaCppServeConfig, name: str, path: Path,
+                 threads: int) -> Backend:
+        """llama-cpp-python's server app on a Unix socket in the private runtime directory; its settings
+        (with the internal key) in a 0600 file there that it deletes once read."""
+        sock = str(session.runtime / f"{name}.sock")
+        settings_file = session.runtime / f"{name}.json"
+        settings = {"uds": sock, "api_key": session.key, "models": [{
+            "model": str(path), "model_alias": name, "n_ctx": config.n_ctx, "n_threads": threads,
+            "n_threads_batch": threads, "use_mlock": False, "verbose": False}]}
+        return Backend(name, [sys.executable, "-m", "ftflow_plugins.serve.llamacpp_app", str(settings_file)], 0,
+                       session.key, session.log_dir / f"{name}.log", socket=sock,
+                       secrets={str(settings_file): json.dumps(settings)})

@@ -29,8 +29,8 @@ from typing import Any
 from ftflow.errors import ConfigError
 from ftflow_plugins.serve.base import ServerProvider, ServeSession
 from ftflow_plugins.serve.config import Route, ServeConfig
-from ftflow_plugins.serve.process import Backend, free_port
-from ftflow_plugins.serve.proxy import Upstream
+from ftflow_plugins.serve.gateway import Upstream
+from ftflow_plugins.serve.process import Backend
 from ftflow_plugins.serve.targets import MERGED_DIR, ModelFiles, resolve
 
 PYTHON_ENV = "FTFLOW_VLLM_PYTHON"
@@ -173,19 +173,20 @@ class VllmServer(ServerProvider):
         backends, upstreams = [], {}
         for n, process in enumerate(processes.values()):
             names = process.names or [BASE_NAME if BASE_NAME not in taken else f"_{BASE_NAME}"]
-            port = free_port()
+            sock = str(session.runtime / f"vllm-{n}.sock")  # vLLM's key guards only /v1: no TCP port at all
             argv = [interpreter(config), "-m", "vllm.entrypoints.openai.api_server", "--model",
-                    str(process.checkpoint), "--served-model-name", *names, "--host", "127.0.0.1", "--port", str(port),
+                    str(process.checkpoint), "--served-model-name", *names, "--uds", sock,
                     "--dtype", config.dtype, "--max-model-len", str(config.max_model_len),
                     "--gpu-memory-utilization", str(share)]
             if process.loras:
                 argv += ["--enable-lora", "--max-lora-rank", str(config.max_lora_rank), "--max-loras",
                          str(len(process.loras)), "--lora-modules",
                          *(f"{name}={path}" for name, path in process.loras.items())]
-            backends.append(Backend(f"vllm-{n}", argv, port, session.key, session.log_dir / f"vllm-{n}.log",
-                                    health_path="/health", env={"VLLM_API_KEY": session.key}))
+            backends.append(Backend(f"vllm-{n}", argv, 0, session.key, session.log_dir / f"vllm-{n}.log",
+                                    health_path="/health", env={"VLLM_API_KEY": session.key}, socket=sock))
             for route_name in [*process.names, *process.loras]:
                 schema = session.schemas.get(route_name)
                 fmt = {"type": "json_schema", "json_schema": {"name": route_name, "schema": schema}} if schema else None
-                upstreams[route_name] = Upstream("127.0.0.1", port, session.key, route_name, fmt)
+                upstreams[route_name] = Upstream("127.0.0.1", 0, session.key, route_name, fmt, socket=sock,
+                                                 backend=f"vllm-{n}")
         return backends, upstreams, lines

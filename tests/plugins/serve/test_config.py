@@ -23,7 +23,7 @@ def test_public_bind_needs_a_key():
     assert api_key(ServeConfig(host="0.0.0.0"), environ={"FTFLOW_API_KEY": "k" * 16}) == "k" * 16
     assert api_key(ServeConfig(), environ={}) is None
     with pytest.raises(ConfigError, match="shorter than 8"):
-        api_key(ServeConfig(api_key_env="MY_KEY"), environ={"MY_KEY": "short"})
+        api_key(ServeConfig(api_key_env="FTFLOW_MY_KEY"), environ={"FTFLOW_MY_KEY": "short"})
 
 
 def test_check_names_the_keys():

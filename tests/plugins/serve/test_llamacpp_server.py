@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -72,12 +71,17 @@ def test_openai_client_routes_and_key(serve_home):
         output = stop(proc)
     assert "route=triage (keyword:solidity)" in output and "route=support (keyword:wallet)" in output
     assert "refused 401" in output and "stopping" in output
-    # the backend went with it: its port (from its 0600 settings file) no longer answers
+    # the backend went with it, and its key file (read and deleted at its start) is nowhere on disk
     run_dir = next((serve_home / "runs").glob("*/serve"))
-    settings = run_dir / "llamacpp-0.json"
-    assert settings.stat().st_mode & 0o077 == 0
-    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", json.loads(settings.read_text())["port"]), 2):
-        pass
+    assert not list(run_dir.glob("llamacpp-*.json")) and "llamacpp-0" not in _processes()
+    rows = [json.loads(line) for line in (run_dir / "requests.jsonl").read_text().splitlines()]
+    assert {r["status"] for r in rows} >= {200, 400, 401} and "reentrancy" not in json.dumps(rows)
+    status = run_ftflow(serve_home, "serve", "last", "--status")
+    assert status.ok and "stopped" in status.stdout and "backend llamacpp-0: down, 0 restarts" in status.stdout
+
+
+def _processes() -> str:
+    return subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
 
 
 def test_public_address_without_key_is_refused(serve_home):

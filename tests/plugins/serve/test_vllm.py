@@ -38,7 +38,7 @@ def _run(root: Path, run_id: str, recipe: str, merged: bool = False, serve_merge
 def _session(tmp_path, manifest, routes, merged=False, schemas=None) -> ServeSession:
     config = vllm.VllmServeConfig(python="/opt/vllm/bin/python", merged=merged, routes=routes)
     return ServeSession(manifest, config, vllm.VllmServer().routes(config), schemas or {},
-                        Workspace(tmp_path / "home"), tmp_path / "logs", key="internal")
+                        Workspace(tmp_path / "home"), tmp_path / "logs", key="internal", runtime=tmp_path / "rt")
 
 
 def test_base_plus_lora_adapters_from_two_runs(tmp_path, monkeypatch):
@@ -53,7 +53,9 @@ def test_base_plus_lora_adapters_from_two_runs(tmp_path, monkeypatch):
     assert argv[:3] == ["/opt/vllm/bin/python", "-m", "vllm.entrypoints.openai.api_server"]
     assert argv[argv.index("--model") + 1] == str(tmp_path / "base-model" / "model")
     assert argv[argv.index("--served-model-name") + 1] == "general"
-    assert argv[argv.index("--host") + 1] == "127.0.0.1" and "--enable-lora" in argv
+    # a Unix socket in the private runtime directory: vLLM's key guards only /v1, so no TCP port at all
+    assert argv[argv.index("--uds") + 1] == str(tmp_path / "rt" / "vllm-0.sock") and "--enable-lora" in argv
+    assert "--host" not in argv and "--port" not in argv and backend.socket == argv[argv.index("--uds") + 1]
     loras = argv[argv.index("--lora-modules") + 1:]
     assert loras == [f"triage={triage['stages'][1]['artifact']}/adapter",
                      f"support={support['stages'][1]['artifact']}/adapter"]
@@ -68,7 +70,7 @@ def test_base_plus_lora_adapters_from_two_runs(tmp_path, monkeypatch):
     backends, upstreams, _ = vllm.VllmServer().plan(_session(tmp_path, support, [Route("o", target=f"run:{other['run_id']}"),
                                                                               Route("support")]))
     assert [b.argv[b.argv.index("--model") + 1].split("/")[-2] for b in backends] == ["other-base", "base-model"]
-    assert upstreams["o"].port == backends[0].port and upstreams["support"].port == backends[1].port
+    assert upstreams["o"].socket == backends[0].socket and upstreams["support"].socket == backends[1].socket
 
 
 def test_default_routes_serve_base_lora_and_merged_in_two_processes(tmp_path, monkeypatch):
@@ -79,16 +81,17 @@ def test_default_routes_serve_base_lora_and_merged_in_two_processes(tmp_path, mo
                                                               ("base", "base")]
     (lora, merged), upstreams, lines = vllm.VllmServer().plan(session)
     assert lora.argv[lora.argv.index("--model") + 1].endswith("base-model/model")
-    assert lora.argv[lora.argv.index("--served-model-name") + 1:lora.argv.index("--host")] == ["base"]
+    assert lora.argv[lora.argv.index("--served-model-name") + 1:lora.argv.index("--uds")] == ["base"]
     assert lora.argv[lora.argv.index("--lora-modules") + 1:] == [f"tuned={run['stages'][1]['artifact']}/adapter"]
     assert merged.argv[merged.argv.index("--model") + 1].endswith("aaaa/serve/merged")
     assert "--enable-lora" not in merged.argv
     assert merged.argv[merged.argv.index("--served-model-name") + 1] == "merged"
     # the memory share is for all processes together; each gets its part, on its own port and log
     assert [b.argv[b.argv.index("--gpu-memory-utilization") + 1] for b in (lora, merged)] == ["0.15", "0.15"]
-    assert lora.port != merged.port and lora.log_path.name == "vllm-0.log" and merged.log_path.name == "vllm-1.log"
-    assert {r: (u.port, u.model) for r, u in upstreams.items()} == {
-        "base": (lora.port, "base"), "tuned": (lora.port, "tuned"), "merged": (merged.port, "merged")}
+    assert lora.socket != merged.socket and lora.log_path.name == "vllm-0.log" and merged.log_path.name == "vllm-1.log"
+    assert {r: (u.socket, u.model, u.backend) for r, u in upstreams.items()} == {
+        "base": (lora.socket, "base", "vllm-0"), "tuned": (lora.socket, "tuned", "vllm-0"),
+        "merged": (merged.socket, "merged", "vllm-1")}
     assert len(lines) == 3
 
 
@@ -101,7 +104,7 @@ def test_merged_flag_and_merged_export(tmp_path, monkeypatch):
     # two names for one checkpoint: one process answering to both
     (backend,), upstreams, _ = vllm.VllmServer().plan(
         _session(tmp_path, run, [Route("tuned"), Route("m", target="merged")], merged=True))
-    assert backend.argv[backend.argv.index("--served-model-name") + 1:backend.argv.index("--host")] == ["tuned", "m"]
+    assert backend.argv[backend.argv.index("--served-model-name") + 1:backend.argv.index("--uds")] == ["tuned", "m"]
     assert backend.argv[backend.argv.index("--gpu-memory-utilization") + 1] == "0.3"
 
 
