@@ -194,4 +194,4 @@ def test_plan_says_why_each_stale_stage_is_stale(split_runner):
     assert rows["data"].reasons == ["config data.train: 0 -> 1"]
     _run(split_runner(_split_config(train=1)))
     rows = {r.stage.name: r for r in split_runner(_split_config(train=1, k=9)).plan(previous)}
-    assert rows["train"].reasons == ["input data: train.txt changed, metadata rows: 0 -> 1, setting k: 3 -> 9"]
+    assert rows["train"].reasons == ["input data: setting k: 3 -> 9, metadata rows: 0 -> 1, train.txt changed"]

@@ -161,16 +161,15 @@ def _input_reason(name: str, old: Any, new: Any) -> str:
         return f"input {name} {'added' if old is None else 'removed'}"
     if not isinstance(old, dict) or not isinstance(new, dict) or ("artifact" in old) != ("artifact" in new):
         return f"input {name} changed"
-    what = []
+    what = [f"setting {k}: {_fmt(a)} -> {_fmt(b)}"
+            for k, a, b in _changed(old.get("settings", {}), new.get("settings", {}))]
     if "files" in new:
-        what += [f"{rel} {'added' if a is None else 'removed' if b is None else 'changed'}"
-                 for rel, a, b in _changed(old.get("files", {}), new.get("files", {}), flat=False)]
         what += [f"metadata {k}: {_fmt(a)} -> {_fmt(b)}"
                  for k, a, b in _changed(old.get("metadata", {}), new.get("metadata", {}))]
+        what += [f"{rel} {'added' if a is None else 'removed' if b is None else 'changed'}"
+                 for rel, a, b in _changed(old.get("files", {}), new.get("files", {}), flat=False)]
     elif old.get("artifact") != new.get("artifact"):
         what.append("artifact content changed")
-    what += [f"setting {k}: {_fmt(a)} -> {_fmt(b)}"
-             for k, a, b in _changed(old.get("settings", {}), new.get("settings", {}))]
     return f"input {name}: " + ", ".join(what[:4]) + (f" (+{len(what) - 4} more)" if len(what) > 4 else "")
 
 

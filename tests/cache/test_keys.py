@@ -49,4 +49,4 @@ def test_a_part_view_names_the_files_and_metadata_that_changed():
     moved = input_view({**files, "train/a.arrow": "7"}, {"max_length": 128}, "w3",
                        part("train/*", metadata=["max_length"]), {"k": 2})
     assert explain(_payload(inputs={"tokenize": view}), _payload(inputs={"tokenize": moved}), "method") == [
-        "input tokenize: train/a.arrow changed, metadata max_length: 64 -> 128, setting k: 3 -> 2"]
+        "input tokenize: setting k: 3 -> 2, metadata max_length: 64 -> 128, train/a.arrow changed"]
