@@ -162,6 +162,7 @@ class ServerProvider(Provider):
                 out(f"  policies: {', '.join(named)}")
             out(f"  API key: {'required ($' + config.api_key_env + ')' if keys else 'none (loopback only)'}; "
                 f"max_tokens <= {config.max_tokens}; logs in {session.log_dir}; Ctrl-C stops")
+            status.write()
             out(f"ready: {url}")
             sys.stdout.flush()
             supervisor = Supervisor(backends, gateway.down, lambda m: logging.getLogger("ftflow.serve").warning(m))

@@ -102,12 +102,11 @@ class BlockedTopics(Policy):
 
 
 # e-mail, phone (7+ digits with separators, optional +country), EVM/hex private keys (64 hex digits),
-# WIF keys (base58, 51-52 chars starting 5/K/L), and BIP-39-like seed phrases (12-24 lowercase words).
+# WIF keys (base58, 51-52 chars starting 5/K/L); seed phrases are found by word list (_seed_phrases).
 _PII = [
     ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
     ("private_key", re.compile(r"\b(?:0x)?[0-9a-fA-F]{64}\b")),
     ("private_key", re.compile(r"\b[5KL][1-9A-HJ-NP-Za-km-z]{50,51}\b")),
-    ("seed_phrase", re.compile(r"\b(?:[a-z]{3,8}[ \t]+){11,23}[a-z]{3,8}\b")),
     ("phone", re.compile(r"(?<![\w+])\+?\d{1,3}?[ .-]?\(?\d{2,4}\)?(?:[ .-]?\d{2,4}){2,4}(?![\w])")),
 ]
 
@@ -127,6 +126,8 @@ class PiiRedaction(Policy):
 
     def check_output(self, text: str) -> tuple[str, int]:
         found = 0
+        if "seed_phrase" in self.config.kinds:
+            text, found = _seed_phrases(text, self.config.replacement.format(kind="seed_phrase"))
         for kind, pattern in _PII:
             if kind not in self.config.kinds:
                 continue
@@ -138,6 +139,32 @@ class PiiRedaction(Policy):
         if kind == "phone" and sum(c.isdigit() for c in match.group()) < 7:
             return match.group()
         return self.config.replacement.format(kind=kind)
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+SEED_WORDS = 12  # the shortest BIP-39 mnemonic
+
+
+def _seed_phrases(text: str, replacement: str) -> tuple[str, int]:
+    """Replace every run of 12 or more consecutive BIP-39 English words (separated by spaces, commas or
+    numbering): a wallet's recovery phrase.  Ordinary prose rarely holds 12 list words in a row."""
+    from mnemonic import Mnemonic
+
+    words = set(Mnemonic("english").wordlist)
+    spans, run = [], []
+    for match in _WORD.finditer(text):
+        gap = text[run[-1].end():match.start()] if run else ""
+        if match.group().lower() in words and (not run or re.fullmatch(r"[\s,;.:\d()-]*", gap)):
+            run.append(match)
+            continue
+        if len(run) >= SEED_WORDS:
+            spans.append((run[0].start(), run[-1].end()))
+        run = [match] if match.group().lower() in words else []
+    if len(run) >= SEED_WORDS:
+        spans.append((run[0].start(), run[-1].end()))
+    for start, end in reversed(spans):
+        text = text[:start] + replacement + text[end:]
+    return text, len(spans)
 
 
 @dataclasses.dataclass

@@ -44,11 +44,11 @@ class _Call:
 
         return {"x-ftflow-route": header_value(self.route), "x-ftflow-route-reason": header_value(self.why)}
 
-    def done(self, status: int, error: str | None = None) -> None:
+    def done(self, status: int, error: str | None = None, code: str | None = None) -> None:
         latency = time.perf_counter() - self.started
         log.info("%s %s route=%s (%s) status=%s %.2fs", self.request.method, self.path, self.route, self.why, status,
                  latency)
-        self.gw.stats.count(status, None if status < 400 else "backend_error")
+        self.gw.stats.count(status, None if status < 400 else code or "backend_error")
         self.gw.request_log.write(key=self.kid, path=self.path, route=self.route, reason=self.why, status=status,
                                   latency_s=latency, **self.tokens, **({"violations": self.violations}
                                                                        if self.violations else {}),
@@ -112,15 +112,21 @@ class _Call:
             self.request.state.stream = stream
             return self.refusal(self.gw, self.request, self.kid, self.route, refusal, self.started)
         except ApiError as exc:
-            self.done(exc.status, exc.message)
+            self.done(exc.status, exc.message, exc.code)
             return self.gw._error(exc)
         finally:
             if not handed_over:
                 self.gw.release()
 
     def _failed(self, exc: Exception) -> ApiError:
-        return ApiError(502, f"the backend of route {self.route} failed: {type(exc).__name__}", "server_error",
-                        code="backend_error")
+        """A backend that cannot be reached (crashed, restarting): 503, which clients retry; too slow: 504."""
+        import httpx
+
+        if isinstance(exc, httpx.TimeoutException):
+            return ApiError(504, f"the backend of route {self.route} did not answer in time", "server_error",
+                            code="backend_timeout")
+        return ApiError(503, f"the backend of route {self.route} is not answering ({type(exc).__name__}); retry "
+                             f"shortly", "server_error", code="backend_restarting", headers={"Retry-After": "2"})
 
     async def _backend_error(self, status: int, raw: bytes) -> ApiError:
         """A backend's non-200 answer as an OpenAI-style error (its message kept, its internals not)."""

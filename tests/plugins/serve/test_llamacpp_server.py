@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import gguf_workspace
@@ -93,3 +94,58 @@ def test_public_address_without_key_is_refused(serve_home):
     assert proc.stderr.strip().splitlines() == [
         "ftflow: error: serve.host: 0.0.0.0 is not a loopback address: set an API key in $FTFLOW_API_KEY "
         "(serve.api_key_env) to bind it"]
+
+
+def _family(proc: subprocess.Popen) -> list:
+    import psutil
+
+    return psutil.Process(proc.pid).children(recursive=True)
+
+
+def test_crashed_backend_is_restarted_with_503_meanwhile(serve_home):
+    import httpx
+
+    proc, url = start(serve_home)
+    try:
+        (backend,) = [p for p in _family(proc) if p.cmdline()[1:3] == ["-m", "ftflow_plugins.serve.llamacpp_app"]]
+        client = httpx.Client(timeout=30, headers={"Authorization": f"Bearer {KEY}"})
+        body = {"model": "support", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
+        assert client.post(url + "/chat/completions", json=body).status_code == 200
+        backend.kill()
+        codes = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and codes[-1:] != [200]:
+            reply = client.post(url + "/chat/completions", json=body)
+            codes.append(reply.status_code)
+            if reply.status_code != 200:
+                assert reply.status_code == 503 and reply.json()["error"]["code"] == "backend_restarting"
+                time.sleep(0.2)
+        assert codes[0] == 503 and codes[-1] == 200
+    finally:
+        output = stop(proc)
+    assert "llamacpp-0 exited" in output and "llamacpp-0 is back (restart 1)" in output
+    status = run_ftflow(serve_home, "serve", "last", "--status")
+    assert "backend llamacpp-0: down, 1 restarts" in status.stdout and "503:" in status.stdout
+
+
+def test_kill_9_leaves_no_orphan_and_the_run_serves_again(serve_home):
+    import psutil
+
+    proc, url = start(serve_home)
+    family = _family(proc)
+    assert len(family) >= 2  # the watchdog and the backend
+    settings = [a for p in family for a in p.cmdline() if a.endswith(".json")]
+    proc.kill()
+    proc.wait(10)
+    gone, alive = psutil.wait_procs(family, timeout=20)
+    assert not alive, [p.cmdline() for p in alive]
+    assert settings and not any(Path(s).exists() for s in settings)  # the key file went at the backend's start
+    status = run_ftflow(serve_home, "serve", "last", "--status")
+    assert "not running (killed)" in status.stdout
+    proc, url = start(serve_home)  # the same run, served again
+    try:
+        reply = openai.OpenAI(base_url=url, api_key=KEY, max_retries=0).completions.create(
+            model="support", prompt="Hello", max_tokens=3)
+        assert reply.model == "support" and reply.choices[0].text is not None
+    finally:
+        stop(proc)
