@@ -48,6 +48,22 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", parents=[common], help="show a run's manifest and metrics")
     show.add_argument("run_id", nargs="?", default="last")
     show.add_argument("--json", action="store_true")
+    runs = sub.add_parser("runs", parents=[common], help="list runs with headline metrics, newest first")
+    runs.add_argument("--recipe", help="only runs of this recipe")
+    runs.add_argument("--status", choices=["ok", "failed", "interrupted"], help="only runs with this status")
+    runs.add_argument("--sweep", help="only the points of this sweep (id or prefix)")
+    runs.add_argument("--where", action="append", default=[], metavar="KEY=VALUE",
+                      help="only runs whose resolved config has KEY=VALUE (e.g. method.learning_rate=1e-3)")
+    runs.add_argument("--metric", action="append", default=[], metavar="NAME",
+                      help="column to show, e.g. eval.tuned.token_f1 (default: the common headline numbers)")
+    runs.add_argument("-n", "--limit", type=int, default=None, help="at most N runs")
+    runs.add_argument("--json", action="store_true")
+    compare = sub.add_parser("compare", parents=[common],
+                             help="runs side by side: config diff, stage keys, metric deltas, an HTML page")
+    compare.add_argument("run_ids", nargs="+", metavar="RUN", help="two or more run ids (prefixes, or last)")
+    compare.add_argument("--html", default=None, metavar="FILE", help="where to write the page "
+                         "(default: compare/<ids>.html in the workspace)")
+    compare.add_argument("--json", action="store_true")
     cache = sub.add_parser("cache", parents=[common], help="list, verify, prune or share the cache")
     cache.add_argument("action", choices=["ls", "verify", "gc", "push", "pull"])
     cache.add_argument("--keep-runs", type=int, default=5, help="gc keeps entries used by the last N runs")
@@ -111,6 +127,13 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         if args.command == "plugins":
             return info.cmd_plugins()
         return info.cmd_show(args.run_id, args.json)
+    if args.command in ("runs", "compare"):
+        from ftflow.commands import runs
+
+        if args.command == "runs":
+            return runs.cmd_runs(args.recipe, args.status, args.sweep, args.where, args.limit, args.metric,
+                                 args.json)
+        return runs.cmd_compare(args.run_ids, args.json, args.html)
     if args.command == "cache":
         from ftflow.commands.cache import cmd_cache
 
