@@ -85,6 +85,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--status", action="store_true",
                        help="print the counters of this run's running (or last) server: requests, refusals, "
                             "policy violations, backend restarts")
+    export = sub.add_parser("export", parents=[common],
+                            help="write a run's model into a plain folder with a model card (hf, gguf, ollama)")
+    export.add_argument("run_id", nargs="?", default="last")
+    export.add_argument("-o", "--output", required=True, metavar="DIR")
+    export.add_argument("--format", dest="formats", action="append", default=[], metavar="hf|gguf|ollama",
+                        help="what to write (repeatable; default: everything the run has)")
+    export.add_argument("--quant", action="append", default=[], help="GGUF types to include (default: all)")
+    export.add_argument("--force", action="store_true", help="replace an earlier export in DIR")
+    models = sub.add_parser("models", parents=[common], help="list the models exported from this workspace")
+    models.add_argument("--json", action="store_true")
     data = sub.add_parser("data", parents=[common], help="data tools")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     check = data_sub.add_parser("check", parents=[common], help="validate a data file, print its quality report")
@@ -146,6 +156,12 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.serve import cmd_serve
 
         return cmd_serve(args.run_id, args.provider, args.host, args.port, args.python, args.status)
+    if args.command in ("export", "models"):
+        from ftflow.commands import export
+
+        if args.command == "models":
+            return export.cmd_models(args.json)
+        return export.cmd_export(args.run_id, args.output, args.formats, args.quant, args.force)
     if args.command == "data":
         from ftflow.commands.data import cmd_data_check
 

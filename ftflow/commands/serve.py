@@ -6,6 +6,7 @@ provider's defaults; ``--host`` / ``--port`` override the recorded address.  ``-
 interpreter of a server that runs in its own environment (vLLM): only the command line or the environment
 name executables, never the recorded recipe.  ``--status`` prints what the run's running (or last)
 ``ftflow serve`` counted: requests by status, refusals, policy violations, backend restarts.
+``ftflow serve DIR`` serves a folder written by ``ftflow export`` (its ``serve.yaml`` is such a record).
 """
 
 from __future__ import annotations
@@ -25,12 +26,25 @@ def _schemas(manifest: dict[str, Any]) -> dict[str, Any]:
     return json.loads(spec.read_text()).get("schemas", {}) if spec and spec.exists() else {}
 
 
+def _served(ref: str, workspace: Workspace) -> dict[str, Any]:
+    """A run of the workspace, or a folder written by ``ftflow export`` (its ``serve.yaml``)."""
+    from ftflow.commands.export import SERVE_SPEC, read_serve_spec
+
+    path = Path(ref)
+    spec = path / SERVE_SPEC if path.is_dir() else path
+    if spec.name == SERVE_SPEC and spec.is_file():
+        return read_serve_spec(spec)
+    if path.is_dir() and ("/" in ref or ref in (".", "..")):
+        raise UserError(f"{path}: no {SERVE_SPEC} here; export the run with `ftflow export RUN -o DIR`")
+    return workspace.manifest(ref)
+
+
 def cmd_serve(ref: str, provider: str | None, host: str | None, port: int | None,
               python: str | None = None, status: bool = False) -> int:
     from ftflow.plugin.manager import load_plugins
 
     workspace = Workspace()
-    manifest = workspace.manifest(ref)
+    manifest = _served(ref, workspace)
     if manifest.get("status") != "ok":
         raise UserError(f"run {manifest['run_id']} did not finish (status {manifest.get('status')}): "
                         f"rerun it before serving")

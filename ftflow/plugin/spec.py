@@ -83,3 +83,25 @@ def ftflow_run_finished(manifest: dict[str, Any]) -> None:
 
     :param manifest: the run manifest as written to ``runs/<run_id>/manifest.json``.
     """
+
+
+@hookspec
+def ftflow_export_model(manifest: dict[str, Any], lock: dict[str, Any] | None, out_dir: Path,
+                        formats: list[str], quant: list[str]) -> dict[str, Any] | None:
+    """Write a finished run's model into a plain folder for ``ftflow export RUN -o DIR``.
+
+    The engine builds the folder in a temporary sibling of ``DIR`` and renames it once every
+    implementation returned, then records the files (sizes, sha256) in ``export.json``; an exception
+    leaves nothing behind.  Raise ``UserError`` (one line) when the run cannot be exported as asked.
+
+    :param manifest: the run's record (``runs/<id>/manifest.json``): stages with their artifact paths,
+        the resolved config, metrics and intervals, provider metadata.
+    :param lock: the run pinned like ``ftflow lock`` (config, providers, libraries, input digests the run
+        used), or None when it could not be rebuilt here; already written to ``ftflow.lock.json``.
+    :param out_dir: the folder to write into (it holds ``ftflow.lock.json`` already).
+    :param formats: the ``--format`` values asked for (empty: everything the run has); an
+        implementation validates them and says which it knows.
+    :param quant: ``--quant`` values: which quantized files to include (empty: all).
+    :return: a JSON-able summary (``formats`` written, ``base_model``, headline metrics, ...) that
+        ``ftflow models`` shows, or None when this plugin has nothing to export for the run.
+    """
