@@ -9,7 +9,6 @@ import yaml
 
 from ftflow.config.compose import group_options
 from ftflow.config.paths import builtin_recipes_dir
-from ftflow.errors import UserError
 from ftflow.plugin.manager import load_plugins
 from ftflow.report.markdown import metrics_table
 from ftflow.session import recipe_dirs
@@ -53,15 +52,9 @@ def cmd_plugins() -> int:
 
 
 def cmd_show(ref: str, as_json: bool) -> int:
-    workspace = Workspace()
-    try:
-        manifest = workspace.manifest(ref)
-    except (ValueError, RecursionError) as exc:  # a truncated or hand-edited record
-        path = workspace.resolve_run(ref) / "manifest.json"
-        raise UserError(f"{path}: not a readable run record ({type(exc).__name__}: {exc}); "
-                        f"repair or delete that run folder") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("stages", []), list):
-        raise UserError(f"{workspace.resolve_run(ref) / 'manifest.json'}: not a run record (no list of stages)")
+    from ftflow.api import show
+
+    manifest = show(ref).manifest  # a damaged record is one line naming its manifest.json
     if as_json:
         print(json.dumps(manifest, indent=2, default=str))
         return 0
