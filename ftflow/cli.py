@@ -35,13 +35,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--bundle", metavar="FILE", help="run the recipe of a bundle made by `ftflow bundle`")
     run.add_argument("--allow", action="append", default=[], metavar="network,exec,package,hub,files",
                      help="with --bundle or --locked: accept values that name these (refused by default)")
+    sweep = run.add_argument_group("sweeps (-m)")
+    sweep.add_argument("-m", "--multirun", action="store_true",
+                       help="sweep: key=a,b group=x,y key=range(...) in Hydra's grammar; one run per point")
+    sweep.add_argument("--launcher", default="local", help="where points run: local, ray, slurm (default local)")
+    sweep.add_argument("--jobs", type=int, default=1, help="points at once (default 1: in turn)")
+    sweep.add_argument("--launcher-arg", action="append", default=[], metavar="KEY=VALUE",
+                       help="a launcher option, e.g. address=auto (ray), partition=gpu (slurm)")
+    sweep.add_argument("--optimize", nargs=2, metavar=("METRIC", "max|min"),
+                       help="rank points by METRIC (e.g. eval.tuned.token_f1); with --trials, an Optuna search")
+    sweep.add_argument("--trials", type=int, default=None, help="with --optimize: Optuna trials to run")
     bundle = sub.add_parser("bundle", parents=[common, recipe_args],
                             help="pack a recipe, its data, lock and plugin list into one .tar.gz")
     bundle.add_argument("-o", "--output", required=True, metavar="FILE.tar.gz")
     bundle.add_argument("--no-data", action="store_true", help="record data digests only, do not copy the files")
     lock = sub.add_parser("lock", parents=[common, recipe_args], help="pin a recipe: config, versions, digests")
     lock.add_argument("-o", "--output", required=True, metavar="FILE")
-    sub.add_parser("plan", parents=[common, recipe_args], help="show the stage graph, keys and cache state")
+    plan = sub.add_parser("plan", parents=[common, recipe_args], help="show the stage graph, keys and cache state")
+    plan.add_argument("-m", "--multirun", action="store_true", help="a sweep: the stages each point shares")
     sub.add_parser("recipes", parents=[common], help="list recipes").add_argument(
         "--recipes-dir", action="append", default=[], metavar="DIR")
     sub.add_parser("plugins", parents=[common], help="list providers and their packages")
@@ -112,6 +123,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
+    from ftflow.errors import UserError
+
+    if args.command == "run" and args.multirun:
+        from ftflow.commands.sweep import SweepOptions, cmd_sweep
+
+        if args.locked or args.bundle or args.print_config:
+            raise UserError("-m runs a sweep of recipes; --locked, --bundle and --print-config take one run")
+        flags = [f for f, on in (("--verbose", args.verbose), ("--debug", args.debug)) if on]
+        return cmd_sweep(args.overrides, args.recipes_dir, SweepOptions(
+            args.launcher, args.jobs, args.launcher_arg, args.optimize, args.trials, flags))
+    if args.command == "run" and (args.optimize or args.trials is not None or args.launcher_arg
+                                  or args.jobs != 1 or args.launcher != "local"):
+        raise UserError("--launcher, --jobs, --launcher-arg, --optimize and --trials apply to sweeps: add -m")
+    if args.command == "plan" and args.multirun:
+        from ftflow.commands.sweep import cmd_plan_sweep
+
+        return cmd_plan_sweep(args.overrides, args.recipes_dir)
     if args.command == "run":
         from ftflow.commands.run import cmd_run
 

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 STAGE_KINDS = ("model", "data", "tokenize", "rag", "method", "export", "evaluator", "server")
 COMPONENT_KINDS = ("adapter", "backend", "launcher", "metric", "variant", "format", "vectorstore", "chunker",
                    "policy")
-KINDS = STAGE_KINDS + COMPONENT_KINDS
+#: Kinds that act around runs rather than inside one: where a sweep's points run (``ftflow run -m``).
+RUN_KINDS = ("sweep_launcher",)
+KINDS = STAGE_KINDS + COMPONENT_KINDS + RUN_KINDS
 
 
 @dataclasses.dataclass

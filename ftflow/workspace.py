@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -21,7 +22,13 @@ from ftflow.errors import UserError
 
 HOME_ENV = "FTFLOW_HOME"
 REMOTE_ENV = "FTFLOW_REMOTE"
+RUN_ID_ENV = "FTFLOW_RUN_ID"
 _LIVE: dict[str, IO[str]] = {}  # run id -> its held running.lock (released by the kernel at exit)
+
+
+def new_run_id() -> str:
+    """Sortable by time, unique by a random tail."""
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
 
 class Workspace:
@@ -72,7 +79,10 @@ class Workspace:
         return configured
 
     def new_run_dir(self) -> tuple[str, Path]:
-        run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+        """A new run folder, its lock held.  ``$FTFLOW_RUN_ID`` names it when a sweep chose the id up front."""
+        run_id = os.environ.get(RUN_ID_ENV) or new_run_id()
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", run_id):
+            raise UserError(f"{RUN_ID_ENV}={run_id!r}: a run id is letters, digits, '.', '_' and '-'")
         path = self.runs_dir / run_id
         path.mkdir(parents=True)
         handle = open(path / "running.lock", "w")  # noqa: SIM115 - held until the process ends

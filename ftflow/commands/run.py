@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import time
 from pathlib import Path
@@ -106,7 +107,7 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
         raise
     finally:
         manifest = build_manifest(run_id, session.recipe.name, status, results, session.recipe.config,
-                                  argv, error, started)
+                                  argv, error, started, sweep=os.environ.get("FTFLOW_SWEEP_ID"))
         from ftflow.cache.memo import Memo
 
         write_run_record(run_dir, manifest, Memo(workspace.cache_dir / "memo"))

@@ -28,11 +28,12 @@ def collect_metrics(results: list[StageResult], key: str = "metrics") -> dict[st
 
 def build_manifest(run_id: str, recipe: str, status: str, results: list[StageResult],
                    config: dict[str, Any], argv: list[str], error: str | None = None,
-                   started: float | None = None) -> dict[str, Any]:
+                   started: float | None = None, sweep: str | None = None) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "recipe": recipe,
         "status": status,
+        "sweep": sweep,
         "error": error,
         "command": argv,
         "started": started,

@@ -1,0 +1,213 @@
+"""``ftflow run -m`` (a sweep, or an Optuna search with ``--trials``) and ``ftflow plan -m``."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ftflow.errors import UserError
+from ftflow.plugin.manager import Plugins, load_plugins
+from ftflow.sweep.execute import PointJob, SweepLauncher
+from ftflow.sweep.points import SweepSpace, parse_space, swept_values
+from ftflow.sweep.summary import PointRow, default_metric, point_row, rank, write_summary
+from ftflow.workspace import Workspace, new_run_id
+
+
+@dataclasses.dataclass
+class SweepOptions:
+    """The command line's sweep settings."""
+
+    launcher: str = "local"
+    jobs: int = 1
+    launcher_args: list[str] = dataclasses.field(default_factory=list)
+    optimize: list[str] | None = None  # [METRIC, max|min]
+    trials: int | None = None
+    extra_args: list[str] = dataclasses.field(default_factory=list)  # passed to every point
+
+
+def _objective(options: SweepOptions) -> tuple[str | None, str]:
+    if not options.optimize:
+        if options.trials is not None:
+            raise UserError("--trials needs --optimize METRIC max|min (the value the search maximises or minimises)")
+        return None, "max"
+    metric, direction = options.optimize
+    if direction not in ("max", "min"):
+        raise UserError(f"--optimize {metric} {direction}: the direction is max or min")
+    if options.trials is not None and options.trials <= 0:
+        raise UserError(f"--trials must be positive, got {options.trials}")
+    return metric, direction
+
+
+def _launcher(plugins: Plugins, options: SweepOptions) -> tuple[SweepLauncher, Any]:
+    """The launcher provider and its config from ``--launcher-arg KEY=VALUE`` (values parsed as YAML)."""
+    import yaml
+
+    from ftflow.config.schema import validate
+
+    if options.jobs <= 0:
+        raise UserError(f"--jobs must be positive, got {options.jobs}")
+    info = plugins.registry.get("sweep_launcher", options.launcher, key="--launcher")
+    values = {}
+    for item in options.launcher_args:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"--launcher-arg '{item}': expected KEY=VALUE")
+        values[key] = yaml.safe_load(value) if value else None
+    return info.cls(), validate(info.cls.Config, values, prefix=f"launcher {options.launcher}")
+
+
+def _check_points(points: list[list[str]], recipes_dirs: list[str], plugins: Plugins) -> None:
+    """Compose and build every point's graph first: a bad value stops the sweep before anything runs."""
+    from ftflow.session import open_session
+
+    for point in points:
+        try:
+            open_session(point, recipes_dirs, plugins)
+        except UserError as exc:
+            raise UserError(f"point {' '.join(point)}: {exc}") from None
+
+
+class Sweep:
+    """A sweep folder and the points launched into it so far."""
+
+    def __init__(self, space: SweepSpace, options: SweepOptions, recipes_dirs: list[str]) -> None:
+        self.workspace = Workspace()
+        self.space, self.options = space, options
+        self.plugins = load_plugins()
+        self.launcher, self.launcher_config = _launcher(self.plugins, options)
+        self.id = new_run_id()
+        self.folder = self.workspace.root / "sweeps" / self.id
+        self.extra = [*(a for d in recipes_dirs for a in ("--recipes-dir", str(Path(d).resolve()))),
+                      *options.extra_args]
+        self.recipes_dirs = recipes_dirs
+        self.rows: list[PointRow] = []
+
+    def run(self, points: list[list[str]]) -> list[PointRow]:
+        """Launch a batch of points and read their records."""
+        (self.folder / "points").mkdir(parents=True, exist_ok=True)
+        start = len(self.rows)
+        jobs = [PointJob(start + i, tuple(p), f"{self.id}-p{start + i:03d}", self.id, str(self.workspace.root),
+                         os.getcwd(), str(self.folder / "points" / f"{start + i:03d}.log"), tuple(self.extra))
+                for i, p in enumerate(points)]
+        for job in jobs:
+            print(f"point {job.index}: {' '.join(swept_overrides(self.space, list(job.overrides)))}  "
+                  f"(run {job.run_id}, log {job.log})", flush=True)
+        codes = self.launcher.launch(jobs, self.launcher_config, self.options.jobs)
+        if len(codes) != len(jobs):
+            raise RuntimeError(f"sweep launcher {self.options.launcher} returned {len(codes)} results "
+                               f"for {len(jobs)} points")
+        rows = [point_row(j.index, list(j.overrides), swept_values(self.space, list(j.overrides)), j.run_id, code,
+                          self.workspace) for j, code in zip(jobs, codes, strict=True)]
+        for row in rows:
+            value = ", ".join(f"{k} {v:.4g}" for k, v in list(row.values.items())[:3])
+            print(f"point {row.index}: {row.status}  {value}", flush=True)
+        self.rows.extend(rows)
+        return rows
+
+    def finish(self, metric: str | None, direction: str, info: dict[str, Any]) -> int:
+        metric = metric or default_metric(self.rows)
+        rank(self.rows, metric, direction)
+        summary = write_summary(self.folder, self.id, self.rows, metric, direction,
+                                {"launcher": self.options.launcher, "jobs": self.options.jobs, **info})
+        from ftflow.console import make_console
+
+        console = make_console()
+        console.print(f"sweep {self.id}: {len(self.rows)} points, "
+                      f"{sum(r.status == 'ok' for r in self.rows)} ok; stages built: "
+                      + ", ".join(f"{k} {v}" for k, v in summary["builds"].items()), highlight=False)
+        best = summary["best"]
+        if best:
+            console.print(f"best: point {best['index']} ({' '.join(f'{k}={v}' for k, v in best['swept'].items())}) "
+                          f"{metric}={best['values'][metric]:.4g}  run {best['run_id']}", highlight=False)
+        console.print(f"summary: {self.folder / 'summary.md'}", highlight=False)
+        return 0 if all(r.status == "ok" for r in self.rows) else 1
+
+
+def swept_overrides(space: SweepSpace, point: list[str]) -> list[str]:
+    return [f"{k}={v}" for k, v in swept_values(space, point).items()]
+
+
+def cmd_sweep(overrides: list[str], recipes_dirs: list[str], options: SweepOptions) -> int:
+    metric, direction = _objective(options)
+    space = parse_space(overrides)
+    sweep = Sweep(space, options, recipes_dirs)
+    if options.trials is not None:
+        from ftflow.sweep.optimize import optimize
+
+        return optimize(sweep, metric or "", direction, options.trials)
+    points = space.grid()
+    _check_points(points, recipes_dirs, sweep.plugins)
+    print(f"sweep {sweep.id}: {len(points)} points through the {options.launcher} launcher "
+          f"(up to {options.jobs} at once); folder {sweep.folder}", flush=True)
+    sweep.run(points)
+    return sweep.finish(metric, direction, {"command": overrides, "kind": "grid"})
+
+
+def _identity(stage: Any, by_name: dict[str, str], seed: int) -> str:
+    """What makes two points' stages one cache entry, before any key can be computed: the provider, its
+    config and components, and the identities of the stages it reads."""
+    def plain(config: Any) -> Any:
+        return dataclasses.asdict(config) if dataclasses.is_dataclass(config) else config
+
+    payload = {"plugin": [stage.kind, stage.plugin], "config": plain(stage.config), "seed": seed,
+               "components": {n: [c.info.name, plain(c.config)] for n, c in stage.components.items()},
+               "inputs": {n: by_name[up] for n, up in stage.inputs.items()}}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def cmd_plan_sweep(overrides: list[str], recipes_dirs: list[str]) -> int:
+    """Each point's stages, and how many of them it shares with other points (built once for all)."""
+    from rich.table import Table
+
+    from ftflow.console import make_console
+    from ftflow.runner import Runner
+    from ftflow.session import open_session
+
+    space = parse_space(overrides)
+    points = space.grid()
+    plugins = load_plugins()
+    workspace = Workspace()
+    identities: list[dict[str, str]] = []
+    cached: list[dict[str, bool]] = []
+    for point in points:
+        try:
+            session = open_session(point, recipes_dirs, plugins)
+        except UserError as exc:
+            raise UserError(f"point {' '.join(point)}: {exc}") from None
+        runner = Runner(session.graph, workspace.store, plugins, seed=session.settings.seed,
+                        recipe=session.recipe.config, recipe_dirs=session.recipe.dirs)
+        rows = runner.plan()
+        by_name: dict[str, str] = {}
+        for stage in session.graph:
+            by_name[stage.name] = _identity(stage, by_name, session.settings.seed)
+        identities.append(by_name)
+        cached.append({r.stage.name: r.cached for r in rows})
+    users: dict[str, int] = {}
+    for ids in identities:
+        for ident in ids.values():
+            users[ident] = users.get(ident, 0) + 1
+    table = Table(title=f"sweep plan: {len(points)} points")
+    for column in ("point", "swept", "stages", "shared", "cached", "to build"):
+        table.add_column(column)
+    for i, (point, ids) in enumerate(zip(points, identities, strict=True)):
+        shared = [name for name, ident in ids.items() if users[ident] > 1]
+        hits = [name for name, hit in cached[i].items() if hit]
+        table.add_row(str(i), " ".join(swept_overrides(space, point)), str(len(ids)),
+                      f"{len(shared)} ({', '.join(shared) or '-'})", str(len(hits)),
+                      str(len(ids) - len(hits)))
+    console = make_console()
+    console.print(table)
+    distinct: dict[str, set[str]] = {}
+    for ids in identities:
+        for name, ident in ids.items():
+            distinct.setdefault(name, set()).add(ident)
+    console.print("builds for the whole sweep (at most; cached ones are skipped): "
+                  + ", ".join(f"{name} {len(v)}" for name, v in distinct.items()), highlight=False)
+    return 0
+
+
+__all__ = ["SweepOptions", "cmd_plan_sweep", "cmd_sweep"]

@@ -1,0 +1,127 @@
+"""Sweeps of the smoke recipe sharing one workspace: local processes (--jobs 2), a Ray head node started
+here on 127.0.0.1, submitit's local executor and an Optuna search.  The first sweep builds; the others
+find every stage cached, so they exercise the launchers in seconds."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from ftflow.testing import run_ftflow
+
+GRID = ["recipe=smoke", "method.learning_rate=1e-3,2e-3", "adapter=lora,full"]
+
+
+def _summary(home: Path, stdout: str) -> dict:
+    sweep_id = next(line.split()[1].rstrip(":") for line in stdout.splitlines() if line.startswith("sweep "))
+    folder = home / "sweeps" / sweep_id
+    assert {"summary.md", "summary.csv", "summary.json"} <= {p.name for p in folder.iterdir()}
+    return json.loads((folder / "summary.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory) -> tuple[Path, dict]:
+    """The 4-point grid, two points at a time, in a fresh workspace."""
+    home = tmp_path_factory.mktemp("sweep") / "home"
+    result = run_ftflow(home, "run", "-m", *GRID, "--jobs", "2")
+    assert result.ok, result.stdout[-2000:] + result.stderr[-3000:]
+    return home, _summary(home, result.stdout)
+
+
+def test_grid_shares_stages_and_ranks_points(swept):
+    home, summary = swept
+    points = summary["points"]
+    assert len(points) == 4 and all(p["status"] == "ok" for p in points)
+    assert [p["swept"] for p in points] == [
+        {"method.learning_rate": "0.001", "adapter": "lora"}, {"method.learning_rate": "0.001", "adapter": "full"},
+        {"method.learning_rate": "0.002", "adapter": "lora"}, {"method.learning_rate": "0.002", "adapter": "full"}]
+    # model, data and tokenize ran once in all (the per-key locks held the concurrent point back)
+    assert summary["builds"] == {"model": 1, "data": 1, "tokenize": 1, "train": 4, "export": 4, "eval": 4}
+    assert summary["metric"] and sorted(p["rank"] for p in points) == [1, 2, 3, 4]
+    best = summary["best"]
+    assert best["rank"] == 1 and [p["best"] for p in points].count(True) == 1
+    scores = [p["values"][summary["metric"]] for p in points]
+    assert best["values"][summary["metric"]] == max(scores)
+    folder = home / "sweeps" / summary["sweep_id"]
+    rows = list(csv.DictReader((folder / "summary.csv").open()))
+    assert [r["best"] for r in rows].count("*") == 1 and {r["adapter"] for r in rows} == {"lora", "full"}
+    assert "train.final_loss" in rows[0] and float(rows[0]["train.final_loss"]) > 0
+    markdown = (folder / "summary.md").read_text()
+    assert f"**Best point: {best['index']}**" in markdown and "★" in markdown
+    assert (folder / "metric.png").stat().st_size > 1000 and "](metric.png)" in markdown
+    for point in points:  # each point is an ordinary run, tagged with the sweep and replayable alone
+        manifest = json.loads((home / "runs" / point["run_id"] / "manifest.json").read_text())
+        assert manifest["sweep"] == summary["sweep_id"] and manifest["command"][0] == "run"
+
+
+def test_runs_and_compare_on_sweep_points(swept):
+    home, summary = swept
+    listed = run_ftflow(home, "runs", "--sweep", summary["sweep_id"], "--json")
+    assert listed.ok, listed.stderr
+    assert sorted(r["run_id"] for r in json.loads(listed.stdout)) == sorted(p["run_id"] for p in summary["points"])
+    a, b = summary["points"][0]["run_id"], summary["points"][3]["run_id"]
+    compared = run_ftflow(home, "compare", a, b, "--json")
+    assert compared.ok, compared.stderr
+    result = json.loads(compared.stdout)
+    assert set(result["config"]) == {"method.learning_rate", "adapter.provider"} | {
+        k for k in result["config"] if k.startswith("adapter.")}
+    assert {"train", "export", "eval"} <= set(result["stages"]) and result["same_stages"] == ["model", "data",
+                                                                                              "tokenize"]
+
+
+def test_plan_shows_shared_stages(swept):
+    home, _ = swept
+    result = run_ftflow(home, "plan", "-m", "recipe=smoke", "method.learning_rate=1e-3,5e-3", "adapter=lora")
+    assert result.ok, result.stderr
+    assert "3 (model, data, tokenize)" in result.stdout
+    assert "model 1, data 1, tokenize 1, train 2, export 2, eval 2" in result.stdout
+
+
+def test_ray_cluster_runs_the_points(swept):
+    """A real Ray head node on 127.0.0.1, started here; points run as Ray tasks (all cached by now)."""
+    ray = pytest.importorskip("ray")
+    home, first = swept
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             log_to_driver=False)
+    try:
+        address = ray.get_runtime_context().gcs_address
+        assert address.startswith("127.0.0.1:")
+        result = run_ftflow(home, "run", "-m", *GRID, "--launcher", "ray", "--launcher-arg", f"address={address}",
+                            "--jobs", "2")
+    finally:
+        ray.shutdown()
+    assert result.ok, result.stdout[-2000:] + result.stderr[-3000:]
+    summary = _summary(home, result.stdout)
+    assert summary["launcher"] == "ray" and [p["status"] for p in summary["points"]] == ["ok"] * 4
+    assert set(summary["builds"].values()) == {0}  # every stage shared with the first sweep
+    assert [p["values"] for p in summary["points"]] == [p["values"] for p in first["points"]]
+
+
+def test_submitit_local_executor_runs_the_points(swept):
+    pytest.importorskip("submitit")
+    home, first = swept
+    result = run_ftflow(home, "run", "-m", *GRID, "--launcher", "slurm", "--launcher-arg", "cluster=local",
+                        "--jobs", "2")
+    assert result.ok, result.stdout[-2000:] + result.stderr[-3000:]
+    summary = _summary(home, result.stdout)
+    assert summary["launcher"] == "slurm" and [p["status"] for p in summary["points"]] == ["ok"] * 4
+    assert [p["best"] for p in summary["points"]] == [p["best"] for p in first["points"]]
+    assert any((home / "sweeps" / summary["sweep_id"] / "submitit").rglob("*_submission.sh"))
+
+
+def test_optuna_search_names_the_best_point(swept):
+    pytest.importorskip("optuna")
+    home, first = swept
+    result = run_ftflow(home, "run", "-m", "recipe=smoke", "method.learning_rate=choice(1e-3,2e-3)",
+                        "adapter=choice(lora,full)", "--optimize", "eval.tuned.token_f1", "max", "--trials", "4")
+    assert result.ok, result.stdout[-2000:] + result.stderr[-3000:]
+    summary = _summary(home, result.stdout)
+    assert summary["kind"] == "optuna" and summary["metric"] == "eval.tuned.token_f1" and len(summary["points"]) == 4
+    best = summary["best"]
+    assert best["values"]["eval.tuned.token_f1"] == max(p["values"]["eval.tuned.token_f1"] for p in summary["points"])
+    assert f"best: point {best['index']}" in result.stdout
+    grid_best = max(p["values"]["eval.tuned.token_f1"] for p in first["points"])
+    assert best["values"]["eval.tuned.token_f1"] <= grid_best
