@@ -244,7 +244,9 @@ def read_serve_spec(path: Path) -> dict[str, Any]:
 
 
 def cmd_export(ref: str, output: str, formats: list[str], quant: list[str], force: bool) -> int:
-    result = export_run(ref, output, formats, quant, force)
+    from ftflow.api import export
+
+    result = export(ref, output, formats, quant, force)
     size = sum(f["size"] for f in result.files.values())
     print(f"exported run {result.run_id} (recipe={result.recipe}) -> {result.path}: "
           f"{', '.join(result.summary.get('formats', [])) or 'files'}; {len(result.files)} files, "
@@ -257,7 +259,9 @@ def cmd_export(ref: str, output: str, formats: list[str], quant: list[str], forc
 
 
 def cmd_models(as_json: bool) -> int:
-    models = list_models()
+    from ftflow.api import models as exported
+
+    models = exported()
     if as_json:
         print(json.dumps(models, indent=2, default=str))
         return 0
