@@ -4,6 +4,7 @@ cached stage (``tokenize=``)."""
 from __future__ import annotations
 
 from ftflow.plugin import hookimpl
+from ftflow_plugins.data.conversations import FORMATS as MORE_FORMATS
 from ftflow_plugins.data.files import DataFiles
 from ftflow_plugins.data.formats import FORMATS
 from ftflow_plugins.data.tokenize import ChatTemplateTokenizer
@@ -13,5 +14,5 @@ from ftflow_plugins.data.tokenize import ChatTemplateTokenizer
 def ftflow_register_providers(registry) -> None:
     registry.add(DataFiles)
     registry.add(ChatTemplateTokenizer)
-    for fmt in FORMATS:
+    for fmt in FORMATS + MORE_FORMATS:
         registry.add(fmt)

@@ -36,7 +36,9 @@ def _contents(messages: list[dict[str, Any]], skip_system: bool = True) -> list[
 
 
 def row_text(row: dict[str, Any]) -> str:
-    """The text compared for duplicates: every non-system message, in order."""
+    """The text compared for duplicates: every non-system message, in order (a document's text)."""
+    if "text" in row:
+        return row["text"]
     if "messages" in row:
         parts = _contents(row["messages"])
     elif "chosen" in row:
@@ -48,6 +50,8 @@ def row_text(row: dict[str, Any]) -> str:
 
 def row_chars(row: dict[str, Any]) -> int:
     """All message characters, the system prompt included (it costs tokens too)."""
+    if "text" in row:
+        return len(row["text"])
     if "messages" in row:
         groups = [row["messages"]]
     elif "chosen" in row:
@@ -59,7 +63,9 @@ def row_chars(row: dict[str, Any]) -> int:
 
 def _input_output(row: dict[str, Any], label_field: str | None) -> tuple[str, Any]:
     """(input key, output) for conflict detection: the same input must not map to different outputs
-    (for chat: a different final answer, or a different label in ``meta[label_field]``)."""
+    (for chat: a different final answer, or a different label in ``meta[label_field]``); documents have none."""
+    if "text" in row:
+        return row["text"], None
     if "messages" in row:
         msgs = row["messages"]
         last = max(i for i, m in enumerate(msgs) if m["role"] == "assistant")

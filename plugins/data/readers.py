@@ -1,4 +1,4 @@
-"""Read data files (JSONL, JSON, CSV, Parquet) into records that remember where they came from.
+"""Read data files (JSONL, JSON, CSV, Parquet, plain text) into records that remember where they came from.
 
 Every record carries a location string (``file:line`` for text formats, ``file:row N`` for CSV and
 Parquet) so that a validation error points at the exact place to fix.  Bad bytes are errors too:
@@ -17,7 +17,7 @@ from typing import Any
 from ftflow.errors import UserError
 
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet",
-            ".pq": "parquet"}
+            ".pq": "parquet", ".txt": "text", ".md": "text"}
 
 
 def file_kind(path: Path) -> str:
@@ -99,6 +99,13 @@ def _json_rows(path: Path) -> Iterator[tuple[str, Any]]:
         pos = end
 
 
+def _text(path: Path) -> Iterator[tuple[str, Any]]:
+    """Plain text (``data.format=text``): one document per non-empty line, like ``datasets``' text loader."""
+    for number, line in enumerate(_decode(path, path.read_bytes()).splitlines(), start=1):
+        if line.strip():
+            yield f"{path}:{number}", {"text": line}
+
+
 def _csv(path: Path) -> Iterator[tuple[str, Any]]:
     text = _decode(path, path.read_bytes())
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -131,7 +138,7 @@ def iter_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     an empty file or a non-object row is an error."""
     if not path.is_file():
         raise UserError(f"{path}: not a file")
-    reader = {"jsonl": _jsonl, "json": _json, "csv": _csv, "parquet": _parquet}[file_kind(path)]
+    reader = {"jsonl": _jsonl, "json": _json, "csv": _csv, "parquet": _parquet, "text": _text}[file_kind(path)]
     empty = True
     for where, row in reader(path):
         if not isinstance(row, dict):

@@ -36,8 +36,8 @@ def test_bad_row_exits_2_with_file_line_and_field(write_jsonl):
 
 def test_unknown_format_and_missing_file_exit_2(tmp_path, write_jsonl):
     path = write_jsonl("train.jsonl", [ROW])
-    proc = check(str(path), "--format", "sharegpt")
-    assert proc.returncode == 2 and "--format: unknown format provider 'sharegpt'" in proc.stderr
+    proc = check(str(path), "--format", "vicuna")
+    assert proc.returncode == 2 and "--format: unknown format provider 'vicuna'" in proc.stderr
     assert "alpaca" in proc.stderr and "unpaired_preference" in proc.stderr
     proc = check(str(tmp_path / "nope.jsonl"))
     assert proc.returncode == 2 and "nope.jsonl: file not found" in proc.stderr

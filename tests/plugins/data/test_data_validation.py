@@ -111,6 +111,6 @@ def test_rows_that_cannot_fit_max_length(write_jsonl):
 
 
 def test_unknown_file_type(tmp_path):
-    path = tmp_path / "rows.txt"
+    path = tmp_path / "rows.xml"
     path.write_text("hi")
-    assert "unsupported file type '.txt'" in _error(path, ChatFormat())
+    assert "unsupported file type '.xml'" in _error(path, ChatFormat())
