@@ -15,6 +15,11 @@ float32); vLLM serves its ``merged`` route when the run has one (serve=vllm's de
 Needs a run with export=gguf (for llama.cpp) and a train or merged export (for HF / vLLM), e.g.
     ftflow run recipe=wallet_support serve=vllm serve.dtype=float32
     python bench/serve.py --run last [--requests 64] [--concurrency 32] [--max-tokens 64] [--json FILE]
+
+llama.cpp's concurrency (issue 22): ftflow's continuous-batching server against llama-cpp-python's own,
+one client and eight, and a load test (clients for T seconds: errors, p50/p99, RSS of gateway+backends):
+    python bench/serve.py --run last --backends llamacpp,llamacpp-single --concurrency 1,8 --requests 16
+    python bench/serve.py --run last --backends llamacpp --concurrency 8 --load 60
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -74,18 +80,92 @@ def measure(url: str, model: str | None, requests: int, concurrency: int, max_to
             "p95_s": round(percentile(latencies, 0.95), 2)}
 
 
-def ftflow_serve(run: str, provider: str, key: str) -> tuple[subprocess.Popen, str]:
-    """``ftflow serve RUN --provider P --port 0``; returns the process and its base URL."""
+#: llama.cpp behind ftflow serve: the continuous-batching server (default) and llama-cpp-python's own
+LLAMA_SERVERS = {"llamacpp": "slots", "llamacpp-single": "llama-cpp-python"}
+_LLAMA = """
+import sys
+from ftflow.workspace import Workspace
+from ftflow_plugins.serve.llamacpp import LlamaCppServer, LlamaCppServeConfig
+ws = Workspace()
+config = LlamaCppServeConfig(port=0, server=sys.argv[2], slots=int(sys.argv[3]), max_tokens=int(sys.argv[4]),
+                             rate_limit_per_min=0, max_concurrent=64, max_queue=1024)
+sys.exit(LlamaCppServer().serve(ws.manifest(sys.argv[1]), config, {}, ws))
+"""
+
+
+def ftflow_serve(run: str, provider: str, key: str, slots: int = 8,
+                 max_tokens: int = 512) -> tuple[subprocess.Popen, str]:
+    """``ftflow serve RUN --provider P --port 0`` (llama.cpp: with the server ``LLAMA_SERVERS`` names);
+    returns the process and its base URL."""
     env = {**os.environ, "FTFLOW_API_KEY": key}
-    proc = subprocess.Popen([sys.executable, "-m", "ftflow", "serve", run, "--provider", provider, "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    if provider in LLAMA_SERVERS:
+        argv = [sys.executable, "-c", _LLAMA, run, LLAMA_SERVERS[provider], str(slots), str(max_tokens)]
+    else:
+        argv = [sys.executable, "-m", "ftflow", "serve", run, "--provider", provider, "--port", "0"]
+    errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - a pipe would fill with request lines, stall the gateway
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
     lines = []
     for line in proc.stdout:
         lines.append(line)
         if line.startswith("ready: "):
             return proc, line.split()[1]
     proc.wait()
-    raise RuntimeError("".join(lines) + proc.stderr.read()[-2000:])
+    errors.seek(0)
+    raise RuntimeError("".join(lines) + errors.read()[-2000:])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the gateway and its backends), MB."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
+def load(url: str, pid: int, clients: int, seconds: float, max_tokens: int, key: str) -> dict[str, Any]:
+    """``clients`` loops sending requests (mixed: chat, streamed chat, completions) for ``seconds``;
+    latency percentiles, errors, and the serving processes' RSS sampled through the run."""
+    import openai
+
+    client = openai.OpenAI(base_url=url, api_key=key, max_retries=0, timeout=600)
+    latencies: list[float] = []
+    errors: list[str] = []
+    rss: list[float] = []
+    deadline = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        n = 0
+        while time.monotonic() < deadline:
+            started, n = time.perf_counter(), n + 1
+            try:
+                text = PROMPTS[(i + n) % len(PROMPTS)]
+                if n % 3 == 0:
+                    client.completions.create(model="auto", prompt=text, max_tokens=max_tokens)
+                elif n % 3 == 1:
+                    list(client.chat.completions.create(model="auto", max_tokens=max_tokens, stream=True,
+                                                        messages=[{"role": "user", "content": text}]))
+                else:
+                    client.chat.completions.create(model="auto", max_tokens=max_tokens,
+                                                   messages=[{"role": "user", "content": text}])
+                latencies.append(time.perf_counter() - started)
+            except Exception as exc:  # counted, not raised: the load test reports every unexpected error
+                errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        rss.append(rss_mb(pid))
+        time.sleep(0.5)
+    half = max(1, len(rss) // 2)
+    return {"clients": clients, "seconds": seconds, "requests": len(latencies), "errors": len(errors),
+            "first_errors": errors[:3], "p50_s": round(percentile(latencies, 0.5), 2) if latencies else None,
+            "p99_s": round(percentile(latencies, 0.99), 2) if latencies else None,
+            "peak_rss_mb": round(max(rss), 1), "rss_first_half_mb": round(sum(rss[:half]) / half, 1),
+            "rss_second_half_mb": round(sum(rss[half:]) / max(1, len(rss) - half), 1)}
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -192,20 +272,38 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", default="last")
     parser.add_argument("--requests", type=int, default=16)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", default="4", help="clients at once; a list (1,8) measures each")
     parser.add_argument("--max-tokens", type=int, default=32)
-    parser.add_argument("--backends", default="llamacpp,vllm,hf")
+    parser.add_argument("--backends", default="llamacpp,vllm,hf",
+                        help="llamacpp (ftflow's continuous-batching server), llamacpp-single (llama-cpp-python's "
+                             "own, one request at a time), vllm, hf")
+    parser.add_argument("--slots", type=int, default=8, help="llamacpp: sequences decoded together")
+    parser.add_argument("--load", type=float, default=0, metavar="SECONDS",
+                        help="instead: a load test of the first backend, max(concurrency) clients for SECONDS")
     parser.add_argument("--hf-dtype", default="float32", help="dtype of the HF generate loop")
     parser.add_argument("--json", default=None, metavar="FILE")
     parser.add_argument("--attach", action="append", default=[], metavar="NAME=URL",
                         help="also measure an endpoint that is already running (key from $FTFLOW_API_KEY)")
     args = parser.parse_args()
     key = uuid.uuid4().hex
+    levels = [int(c) for c in str(args.concurrency).split(",")]
     results: dict[str, Any] = {}
+    if args.load:
+        backend = args.backends.split(",")[0]
+        proc, url = ftflow_serve(args.run, backend, key, args.slots)
+        try:
+            row = load(url, proc.pid, max(levels), args.load, args.max_tokens, key)
+        finally:
+            stop(proc)
+        print(json.dumps({"backend": backend, **row}, indent=1))
+        if args.json:
+            Path(args.json).write_text(json.dumps({"args": vars(args), "load": {backend: row}}, indent=2))
+        return 0 if row["errors"] == 0 else 1
     for item in args.attach:
         name, _, url = item.partition("=")
-        results[name] = measure(url, None, args.requests, args.concurrency, args.max_tokens,
-                                os.environ.get("FTFLOW_API_KEY", "none"))
+        for c in levels:
+            results[f"{name}@{c}"] = measure(url, None, args.requests, c, args.max_tokens,
+                                             os.environ.get("FTFLOW_API_KEY", "none"))
     for backend in filter(None, args.backends.split(",")):
         print(f"== {backend}", file=sys.stderr, flush=True)
         try:
@@ -213,31 +311,36 @@ def main() -> int:
                 server = hf_server(args.run, args.hf_dtype)
                 try:
                     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-                    results[backend] = measure(url, "hf", args.requests, args.concurrency, args.max_tokens, key)
+                    for c in levels:
+                        results[f"hf@{c}"] = measure(url, "hf", args.requests, c, args.max_tokens, key)
                 finally:
                     server.shutdown()
             else:
-                proc, url = ftflow_serve(args.run, backend, key)
+                proc, url = ftflow_serve(args.run, backend, key, args.slots)
                 try:
-                    results[backend] = measure(url, None, args.requests, args.concurrency, args.max_tokens, key)
+                    for c in levels:
+                        results[f"{backend}@{c}"] = measure(url, None, args.requests, c, args.max_tokens, key)
                 finally:
                     stop(proc)
         except Exception as exc:  # a missing backend is a row saying why, not a crash
-            results[backend] = {"skipped": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"}
-    hf_rate = results.get("hf", {}).get("tokens_per_s")
+            results[f"{backend}@{levels[0]}"] = {"skipped": f"{type(exc).__name__}: "
+                                                            f"{str(exc).strip().splitlines()[-1][:200]}"}
     info = setup(args.run, args.hf_dtype)
-    print(f"\n{args.requests} requests, {args.concurrency} concurrent, max_tokens {args.max_tokens}, "
-          f"{os.cpu_count()} CPUs")
-    print(f"{'backend':<10} {'tok/s':>8} {'req/s':>7} {'p50 s':>7} {'p95 s':>7} {'tokens':>7} {'vs HF':>7}  "
-          f"model / dtype / versions")
+    print(f"\n{args.requests} requests per row, max_tokens {args.max_tokens}, {os.cpu_count()} CPUs")
+    print(f"{'backend@clients':<22} {'tok/s':>8} {'req/s':>7} {'p50 s':>7} {'p95 s':>7} {'tokens':>7} {'vs HF':>7} "
+          f"{'vs 1':>6}  model / dtype / versions")
     for name, row in results.items():
         if "skipped" in row:
-            print(f"{name:<10} skipped: {row['skipped']}")
+            print(f"{name:<22} skipped: {row['skipped']}")
             continue
+        backend, _, c = name.partition("@")
+        hf_rate = results.get(f"hf@{c}", {}).get("tokens_per_s")
+        single = results.get(f"{backend}@1", {}).get("tokens_per_s")
         ratio = f"{row['tokens_per_s'] / hf_rate:.1f}x" if hf_rate else "-"
-        about = info.get(name, {})
-        print(f"{name:<10} {row['tokens_per_s']:>8} {row['requests_per_s']:>7} {row['p50_s']:>7} {row['p95_s']:>7} "
-              f"{row['completion_tokens']:>7} {ratio:>7}  {row['model']} / {about.get('dtype', '?')} / "
+        scale = f"{row['tokens_per_s'] / single:.1f}x" if single else "-"
+        about = info.get(backend.split("-")[0], {})
+        print(f"{name:<22} {row['tokens_per_s']:>8} {row['requests_per_s']:>7} {row['p50_s']:>7} {row['p95_s']:>7} "
+              f"{row['completion_tokens']:>7} {ratio:>7} {scale:>6}  {row['model']} / {about.get('dtype', '?')} / "
               f"{about.get('versions', '?')}")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "setup": info, "results": results}, indent=2))

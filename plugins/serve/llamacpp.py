@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ftflow.commands.chat import QUANT_PREFERENCE
 from ftflow.errors import ConfigError
@@ -31,6 +31,10 @@ class LlamaCppServeConfig(ServeConfig):
     quant: str | None = None  # which exported GGUF (default: q8_0, else the best exported)
     n_ctx: int = 2048
     n_threads: int | None = None  # default: the CPUs this process may use ($FTFLOW_LLAMA_THREADS)
+    #: slots: ftflow's continuous-batching server (concurrent requests decode together);
+    #: llama-cpp-python: its own server (one request at a time)
+    server: Literal["slots", "llama-cpp-python"] = "slots"
+    slots: int = 8  # concurrent sequences per backend (server: slots); each gets n_ctx tokens of KV cache
 
 
 def pick(files: ModelFiles, quant: str | None, key: str) -> Path:
@@ -98,9 +102,15 @@ class LlamaCppServer(ServerProvider):
         (with the internal key) in a 0600 file there that it deletes once read."""
         sock = str(session.runtime / f"{name}.sock")
         settings_file = session.runtime / f"{name}.json"
-        settings = {"uds": sock, "api_key": session.key, "models": [{
-            "model": str(path), "model_alias": name, "n_ctx": config.n_ctx, "n_threads": threads,
-            "n_threads_batch": threads, "use_mlock": False, "verbose": False}]}
-        return Backend(name, [sys.executable, "-m", "ftflow_plugins.serve.llamacpp_app", str(settings_file)], 0,
+        if config.server == "slots":
+            module = "ftflow_plugins.serve.slots"
+            settings: dict[str, Any] = {"uds": sock, "api_key": session.key, "model": str(path), "alias": name,
+                                        "n_ctx": config.n_ctx, "n_threads": threads, "slots": config.slots}
+        else:
+            module = "ftflow_plugins.serve.llamacpp_app"
+            settings = {"uds": sock, "api_key": session.key, "models": [{
+                "model": str(path), "model_alias": name, "n_ctx": config.n_ctx, "n_threads": threads,
+                "n_threads_batch": threads, "use_mlock": False, "verbose": False}]}
+        return Backend(name, [sys.executable, "-m", module, str(settings_file)], 0,
                        session.key, session.log_dir / f"{name}.log", socket=sock,
                        secrets={str(settings_file): json.dumps(settings)})

@@ -6,7 +6,7 @@ import pytest
 
 from ftflow.config.schema import validate
 from ftflow.errors import ConfigError
-from ftflow_plugins.serve.config import Route, ServeConfig, api_key, check, is_loopback
+from ftflow_plugins.serve.config import Route, ServeConfig, api_key, api_keys, check, is_loopback
 from ftflow_plugins.serve.llamacpp import LlamaCppServeConfig
 
 
@@ -41,3 +41,12 @@ def test_recipe_section_validates_nested_routes():
     assert config.routes[0].keywords == ["x"] and config.n_ctx == 1024
     with pytest.raises(ConfigError, match=r"serve.routes\[0\].keyword: unknown key"):
         validate(LlamaCppServeConfig, {"routes": [{"name": "t", "keyword": ["x"]}]}, prefix="serve")
+
+
+def test_api_key_env_names_only_ftflow_key_variables():
+    # issue 22: api_key_env=PATH with a public bind answered `Bearer $PATH`
+    with pytest.raises(ConfigError, match="serve.api_key_env: 'PATH' must name an FTFLOW_\\*KEY\\* variable"):
+        api_key(ServeConfig(host="0.0.0.0", api_key_env="PATH"), environ={"PATH": "/usr/bin:/bin"})
+    assert "serve.api_key_env" in "; ".join(check(ServeConfig(api_key_env="HOME")))
+    keys = {"FTFLOW_TEAM_KEYS": "first-key-123, second-key-456"}
+    assert api_keys(ServeConfig(api_key_env="FTFLOW_TEAM_KEYS"), environ=keys) == ["first-key-123", "second-key-456"]

@@ -29,7 +29,8 @@ def serve_home(gguf_home, tmp_path_factory) -> Path:
     """The GGUF smoke workspace, rerun with serve=llamacpp and two routes (only the serve stage runs)."""
     home = gguf_workspace.fresh(gguf_home, tmp_path_factory.mktemp("serve") / "home")
     result = run_ftflow(home, "run", *gguf_workspace.RUN, "serve=llamacpp", ROUTES, "serve.n_ctx=1024",
-                        "serve.n_threads=1", "serve.max_tokens=16", "serve.default_route=support")
+                        "serve.n_threads=1", "serve.max_tokens=16", "serve.default_route=support",
+                        "serve.rate_limit_per_min=0")
     assert result.ok, result.stderr[-2000:]
     assert result.ran() == {"serve"}
     return home
@@ -107,7 +108,7 @@ def test_crashed_backend_is_restarted_with_503_meanwhile(serve_home):
 
     proc, url = start(serve_home)
     try:
-        (backend,) = [p for p in _family(proc) if p.cmdline()[1:3] == ["-m", "ftflow_plugins.serve.llamacpp_app"]]
+        (backend,) = [p for p in _family(proc) if p.cmdline()[1:3] == ["-m", "ftflow_plugins.serve.slots"]]
         client = httpx.Client(timeout=30, headers={"Authorization": f"Bearer {KEY}"})
         body = {"model": "support", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
         assert client.post(url + "/chat/completions", json=body).status_code == 200
@@ -149,3 +150,22 @@ def test_kill_9_leaves_no_orphan_and_the_run_serves_again(serve_home):
         assert reply.model == "support" and reply.choices[0].text is not None
     finally:
         stop(proc)
+
+
+def test_load_of_mixed_clients_has_no_error_and_steady_memory(serve_home):
+    """4 clients for 6 s (chat, streamed chat, completions): no error; p50/p99 and RSS reported by the same
+    code as `bench/serve.py --load` (its figures for the real model are in bench/RESULTS.md)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_serve", Path(__file__).parents[3] / "bench" / "serve.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    proc, url = start(serve_home)
+    try:
+        row = bench.load(url, proc.pid, clients=4, seconds=6, max_tokens=8, key=KEY)
+    finally:
+        stop(proc)
+    print(row)
+    assert row["errors"] == 0, row["first_errors"]
+    assert row["requests"] >= 8 and row["p99_s"] < 10
+    assert row["rss_second_half_mb"] <= row["rss_first_half_mb"] * 1.25 + 30

@@ -1,0 +1,65 @@
+"""The continuous-batching llama.cpp server (serve.server: slots) on the smoke run's GGUF: concurrent
+requests share decode steps, one request alone decodes what llama-cpp-python decodes, sampling with a
+seed repeats, stop strings end the text."""
+
+from __future__ import annotations
+
+import threading
+
+import gguf_workspace
+import pytest
+
+llama_cpp = pytest.importorskip("llama_cpp")
+
+from ftflow_plugins.serve.slots import Engine, Job  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def llm(gguf_home):
+    artifact, _ = gguf_workspace.export_artifact(gguf_home)
+    path = next((artifact / "gguf").glob("*q8_0.gguf"))
+    return llama_cpp.Llama(model_path=str(path), n_ctx=512, n_threads=1, n_threads_batch=1, verbose=False)
+
+
+def run(engine: Engine, jobs: list[Job]) -> list[tuple[str, str]]:
+    out: list[list] = [["", None] for _ in jobs]
+    done = threading.Semaphore(0)
+
+    def sink(i: int):
+        def put(kind, value):
+            if kind == "text":
+                out[i][0] += value
+            else:
+                out[i][1] = value
+                done.release()
+        return put
+
+    for i, job in enumerate(jobs):
+        job.sink = sink(i)
+        engine.submit(job)
+    if not engine.thread.is_alive():
+        engine.thread.start()
+    for _ in jobs:
+        assert done.acquire(timeout=60)
+    return [tuple(o) for o in out]
+
+
+def test_concurrent_requests_share_decode_steps(llm):
+    engine = Engine(llm, slots=4, n_ctx=128, start=False)  # the jobs wait until all four are queued
+    prompts = ["Hello there", "What is a wallet?", "Explain gas fees", "Reentrancy is"]
+    results = run(engine, [Job(llm.tokenize(p.encode()), 12, temperature=0) for p in prompts])
+    assert engine.widest == 4 and all(reason in ("stop", "length") for _, reason in results)
+
+
+def test_one_request_decodes_like_llama_cpp_python_and_seeds_repeat(llm):
+    engine = Engine(llm, slots=2, n_ctx=128)
+    prompt = "The quick brown fox"
+    (text, reason), = run(engine, [Job(llm.tokenize(prompt.encode()), 8, temperature=0)])
+    expected = llm.create_completion(prompt, max_tokens=8, temperature=0)["choices"][0]
+    assert text == expected["text"] and reason == expected["finish_reason"]
+    sampled = [run(engine, [Job(llm.tokenize(prompt.encode()), 8, temperature=1.0, seed=7)])[0] for _ in range(2)]
+    assert sampled[0] == sampled[1]
+    if len(text) > 2:  # a stop string cuts the text where it starts
+        stop = text[1:3]
+        (cut, reason), = run(engine, [Job(llm.tokenize(prompt.encode()), 8, temperature=0, stop=[stop])])
+        assert cut == text[:text.index(stop)] and reason == "stop"
