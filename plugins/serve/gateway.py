@@ -126,18 +126,29 @@ class Gateway:
             await client.aclose()
 
     def app(self) -> Any:
-        from starlette.applications import Starlette
-        from starlette.routing import Route as Path
+        """A plain ASGI app: every path and method reaches ``dispatch``, so even a 405 or a crash is JSON."""
+        from starlette.requests import Request
 
-        async def on_error(request: Any, exc: Exception) -> Any:  # anything unforeseen is still JSON
-            log.exception("gateway error on %s", request.url.path, exc_info=exc)
-            return self._error(ApiError(500, "internal error in the gateway", "server_error"))
+        async def asgi(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                return
+            request = Request(scope, receive)
+            try:
+                response = await self.dispatch(request)
+            except Exception:  # anything unforeseen is still an OpenAI-style error
+                log.exception("gateway error on %s", scope.get("path"))
+                response = self._error(ApiError(500, "internal error in the gateway", "server_error"))
+            await response(scope, receive, send)
 
-        return Starlette(routes=[Path("/health", self.health), Path("/healthz", self.health),
-                                 Path("/v1/models", self.models), Path("/{path:path}", self.handle,
-                                                                          methods=["GET", "POST", "PUT", "DELETE",
-                                                                                   "PATCH", "HEAD", "OPTIONS"])],
-                         exception_handlers={Exception: on_error})
+        return asgi
+
+    async def dispatch(self, request: Any) -> Any:
+        path = request.url.path
+        if path in ("/health", "/healthz"):
+            return await self.health(request)
+        if path == "/v1/models":
+            return await self.models(request)
+        return await self.handle(request)
 
     def _error(self, exc: ApiError) -> Any:
         from starlette.responses import JSONResponse

@@ -79,6 +79,10 @@ def parse_body(data: bytes, limits: Limits) -> dict[str, Any]:
         raise ApiError(400, f"the request body is not JSON: {str(exc)[:200]}") from None
     if not isinstance(body, dict):
         raise ApiError(400, "the request body must be a JSON object")
+    try:  # lone surrogates ("\\ud800") parse, but no backend, log or tokenizer can encode them
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise ApiError(400, "the request body holds an unpaired UTF-16 surrogate") from None
     return body
 
 
@@ -160,7 +164,7 @@ def check_request(path: str, body: dict[str, Any], limits: Limits) -> dict[str, 
     for key in TOKEN_KEYS:
         value = body.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value > limits.max_tokens:
-            raise ApiError(400, f"{key}={value} exceeds this server's limit of {limits.max_tokens}", param=key)
+            raise ApiError(400, f"{key}={str(value)[:12]} exceeds this server's limit of {limits.max_tokens}", param=key)
         _int(body, key, 1, limits.max_tokens)
     if not any(body.get(k) for k in TOKEN_KEYS):
         body["max_tokens"] = limits.max_tokens

@@ -84,7 +84,7 @@ class Engine:
     def submit(self, job: Job) -> None:
         import numpy as np
 
-        job.rng = np.random.default_rng(job.seed)
+        job.rng = np.random.default_rng(None if job.seed is None else job.seed % 2**64)
         job.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         job.pending = list(job.tokens)
         self.waiting.put(job)
