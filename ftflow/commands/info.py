@@ -90,7 +90,9 @@ def cmd_show(ref: str, as_json: bool) -> int:
             console.print(f"{name}: regression gate {verdict}")
         taxonomy = meta.get("taxonomy")
         if taxonomy and taxonomy.get("recommendation"):
-            console.print(f"{name}: {taxonomy['recommendation']}", highlight=False)
+            console.print(f"{name}: {escape(taxonomy['recommendation'])}", highlight=False)
+        for note in meta.get("notes") or []:  # lines a stage wants shown with the run (the eval's comparisons)
+            console.print(f"{name}: {escape(str(note))}", highlight=False)
     run_dir = Workspace().resolve_run(ref)
     html = run_dir / "report.html"
     console.print(f"report: {run_dir / 'report.md'}" + (f"  {html}" if html.exists() else ""))

@@ -19,7 +19,9 @@ from ftflow.progress import progress
 from ftflow.provider import Part, Provider, part
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import TRAINED, read_jsonl, seed_everything, write_jsonl
-from ftflow_plugins.evaluate.gate import GateConfig, evaluate_gate, gate_problems
+from ftflow_plugins.evaluate.compare import compare, resolve_variant
+from ftflow_plugins.evaluate.compare import notes as compare_notes
+from ftflow_plugins.evaluate.gate import GateConfig, better_than_pairs, evaluate_gate, gate_problems
 from ftflow_plugins.evaluate.intervals import bootstrap_interval
 from ftflow_plugins.evaluate.metrics import summarize
 
@@ -52,6 +54,8 @@ class GenerateConfig:
     failure_examples: int = 2  # examples per failure category and variant kept in the report
     #: Row ``meta`` fields to break every metric down by (e.g. ``needs_retrieval``): one table per field.
     slice_by: list[str] = dataclasses.field(default_factory=list)
+    #: The variant every other one is compared with, row by row (paired bootstrap); None: the first variant.
+    compare_to: str | None = None
 
 
 def split_prompt(row: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
@@ -137,6 +141,8 @@ class GenerateEvaluator(Provider):
             comp = stage.components.get(f"metric.{metric}")
             names += [f"{metric}_{e}" for e in getattr(comp.provider, "extras", ())] if comp else []
         problems += gate_problems(cfg.gate, cfg.variants, names)
+        if cfg.compare_to is not None and cfg.compare_to not in cfg.variants:
+            problems.append(f"eval.compare_to: '{cfg.compare_to}' is not in eval.variants ({', '.join(cfg.variants)})")
         if cfg.gate.baseline_run:
             from ftflow.errors import UserError
             from ftflow.workspace import Workspace
@@ -170,6 +176,7 @@ class GenerateEvaluator(Provider):
         intervals: dict[str, dict[str, list[float]]] = {}  # 95% bootstrap intervals of mean metrics
         details: dict[str, dict[str, Any]] = {}
         records: dict[str, list[dict[str, Any]]] = {}
+        mean_scores: dict[str, dict[str, list[float | None]]] = {}  # per-row scores of mean metrics (pairing)
         slices: dict[str, dict[str, dict[str, dict[str, float]]]] = {field: {} for field in cfg.slice_by}
         generations = []
         for provider_name in cfg.variants:
@@ -189,6 +196,7 @@ class GenerateEvaluator(Provider):
                     interval = bootstrap_interval(scores[m], summary["value"], ctx.seed)
                     if interval is not None:
                         intervals.setdefault(variant, {})[m] = interval
+                        mean_scores.setdefault(variant, {})[m] = scores[m]
                     results[variant].update({f"{m}_{k}": v for k, v in summary["extras"].items()})
                     details[variant][m] = {"n": summary["n"], **summary["details"]}
                 for field in cfg.slice_by:
@@ -211,16 +219,26 @@ class GenerateEvaluator(Provider):
             from ftflow.workspace import Workspace
 
             baseline = Workspace().manifest(cfg.gate.baseline_run).get("metrics", {})
-        gate = evaluate_gate(cfg.gate, results, baseline) if cfg.gate.enabled else None
+        differences = self._differences(cfg, mean_scores, list(records), ctx.seed)
+        gate = evaluate_gate(cfg.gate, results, baseline, differences) if cfg.gate.enabled else None
         taxonomy = summarize_failures(records, cfg.failure_examples)
         write_jsonl(ctx.output_dir / "generations.jsonl", generations)
         (ctx.output_dir / "metrics.json").write_text(json.dumps(results, indent=2))
         meta = {"metrics": results, "intervals": intervals, "examples": len(rows), "metric_details": details,
-                "taxonomy": taxonomy,
+                "taxonomy": taxonomy, "differences": differences, "notes": compare_notes(differences),
                 "gate": gate, "guardrail": self._guardrail_note(cfg, records) if schema else None,
                 "slices": slices, **({"retrieval_by_mode": retrieval["retrieval_by_mode"]} if retrieval else {})}
         meta["report_md"] = eval_markdown(meta)
         return meta
+
+    @staticmethod
+    def _differences(cfg: GenerateConfig, scores: dict[str, dict[str, list[float | None]]], variants: list[str],
+                     seed: int) -> dict[str, dict[str, dict[str, Any]]]:
+        """Paired differences of every variant against ``compare_to`` (and those the gate's better_than needs)."""
+        reference = resolve_variant(cfg.compare_to, variants) if cfg.compare_to else (variants or [None])[0]
+        pairs = [(v, reference) for v in variants if reference is not None and v != reference]
+        pairs += [p for p in better_than_pairs(cfg.gate, variants) if p not in pairs]
+        return compare(scores, pairs, {v: list(per) for v, per in scores.items()}, seed)
 
     @staticmethod
     def _retrieval(ctx: StageContext, rows: list[dict[str, Any]]) -> dict[str, Any]:

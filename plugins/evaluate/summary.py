@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftflow_plugins.evaluate.compare import markdown as compare_markdown
+
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     def cell(value: Any) -> str:
@@ -18,6 +20,10 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
             *("| " + " | ".join(cell(c) for c in row) + " |" for row in rows), ""]
 
 
+def _share(interval: list[float] | None) -> str:
+    return f" [{interval[0]:.0%}, {interval[1]:.0%}]" if interval else ""
+
+
 def eval_markdown(meta: dict[str, Any]) -> str:
     lines: list[str] = []
     gate = meta.get("gate")
@@ -25,7 +31,9 @@ def eval_markdown(meta: dict[str, Any]) -> str:
         lines += [f"### Regression gate: {'passed' if gate['passed'] else 'FAILED'}", ""]
         lines += _table(["check", "variant", "metric", "value", "needs", ""],
                         [[c["check"], c["variant"], c["metric"], "not measured" if c["value"] is None else c["value"],
-                          f">= {c['limit']:.3f}", "ok" if c["passed"] else "**FAIL**"] for c in gate["checks"]])
+                          f"{c.get('op', '>=')} {c['limit']:.3f}", "ok" if c["passed"] else "**FAIL**"]
+                         for c in gate["checks"]])
+    lines += compare_markdown(meta.get("differences") or {})
     for field, by_value in (meta.get("slices") or {}).items():
         metrics = sorted({m for per_variant in by_value.values() for row in per_variant.values() for m in row
                           if m != "n"})
@@ -39,9 +47,13 @@ def eval_markdown(meta: dict[str, Any]) -> str:
         categories = [c for c in taxonomy["categories"] if any(v["counts"].get(c) for v in variants.values())]
         lines += ["### Failure taxonomy", ""]
         lines += _table(["variant", "failed", *categories, "behaviour / knowledge / skill"],
-                        [[v, f"{s['failed']}/{s['total']}", *(s["counts"].get(c, 0) for c in categories),
+                        [[v, f"{s['failed']}/{s['total']}" + _share(s.get("failed_interval")),
+                          *(f"{s['counts'].get(c, 0)}" + _share((s.get("count_intervals") or {}).get(c))
+                            for c in categories),
                           " / ".join(str(s["groups"].get(g, 0)) for g in ("behaviour", "knowledge", "skill"))]
                          for v, s in variants.items()])
+        lines += ["Brackets: 95% Wilson interval of the share of examples (what another sample of this size "
+                  "could show).", ""]
         lines += [f"**Recommendation** (for `{taxonomy.get('focus')}`): {taxonomy.get('recommendation')}", ""]
         rows = []
         for variant, summary in variants.items():

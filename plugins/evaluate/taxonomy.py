@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from ftflow_plugins.evaluate.intervals import proportion_interval
 from ftflow_plugins.evaluate.jsonguard import lenient_json, schema_errors, strict_json
 from ftflow_plugins.evaluate.metrics import TokenF1
 from ftflow_plugins.evaluate.task_metrics import cited_ids, facts_of, is_refusal, label_pair, missing_facts
@@ -99,8 +100,15 @@ def summarize_failures(variant_rows: dict[str, list[dict[str, Any]]], examples_p
             if len(bucket) < examples_per_category:
                 bucket.append({"id": record["id"], "detail": record["detail"],
                                "output": _clip(record["output"]), "reference": _clip(record["reference"])})
-        variants[variant] = {"total": len(records), "failed": len(failed),
-                             "counts": dict(counts.most_common()), "groups": dict(groups), "examples": examples}
+        total = len(records)
+        variants[variant] = {
+            "total": total, "failed": len(failed), "counts": dict(counts.most_common()), "groups": dict(groups),
+            "examples": examples,
+            # 95% Wilson intervals: of the share of all examples failing (per category), and of the share
+            # of failures in each remedy group (what the recommendation quotes).
+            "failed_interval": proportion_interval(len(failed), total),
+            "count_intervals": {c: proportion_interval(k, total) for c, k in counts.items()},
+            "group_intervals": {g: proportion_interval(k, len(failed)) for g, k in groups.items()}}
     focus = _focus(variants)
     return {"categories": {c: {"group": g, "meaning": m} for c, (g, m) in CATEGORIES.items()},
             "variants": variants, "focus": focus,
@@ -121,7 +129,11 @@ def recommend(summary: dict[str, Any]) -> str:
     share = {g: summary["groups"].get(g, 0) / failed for g in ("behaviour", "knowledge", "skill")}
     top = max(share, key=share.get)
     group = {"behaviour": "behavioural", "knowledge": "knowledge/retrieval", "skill": "task skill"}[top]
-    lead = f"{failed}/{summary['total']} examples fail; {share[top]:.0%} of failures are {group}"
+    interval = (summary.get("group_intervals") or {}).get(top)
+    bounds = f" [95% interval {interval[0]:.0%}-{interval[1]:.0%}]" if interval else ""
+    lead = f"{failed}/{summary['total']} examples fail; {share[top]:.0%}{bounds} of failures are {group}"
+    if interval and interval[0] <= 0.5:
+        lead += f" (not a clear majority at N={failed} failures)"
     advice = {
         "behaviour": "these (format, refusals, tone, length) are what fine-tuning on more "
                      "examples of the target behaviour fixes (SFT, then DPO for tone and refusals)"
