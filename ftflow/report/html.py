@@ -121,6 +121,11 @@ def _chart(memo: Memo | None, fn: Callable[..., str | None], data: Any) -> str |
 def _loss_plot(manifest: dict[str, Any], name: str, meta: dict[str, Any], memo: Memo | None) -> str | None:
     from ftflow.report.plots import loss_chart
 
+    if meta.get("eval_loss_curve"):  # method.eval_steps: the held-out loss on the same axes
+        from ftflow.report.plots import losses_chart
+
+        return _chart(memo, losses_chart, {"training loss": meta.get("loss_curve") or [],
+                                           "eval loss": meta["eval_loss_curve"]})
     chart = _chart(memo, loss_chart, meta.get("loss_curve") or [])
     if chart is None:  # fall back to the plot the train stage wrote itself
         stage = next((s for s in manifest["stages"] if s["name"] == name), None)
@@ -152,7 +157,8 @@ def render_html(manifest: dict[str, Any], memo: Memo | None = None) -> str:
     for name, meta in metadata.items():
         if meta.get("loss_curve") is not None or (meta.get("final_loss") is not None):
             facts = ", ".join(f"{k.replace('_', ' ')} {fmt_value(meta[k])}" for k in
-                              ("objective", "adapter", "steps", "final_loss", "tokens_per_second", "train_seconds")
+                              ("objective", "adapter", "steps", "final_loss", "final_eval_loss", "best_eval_loss",
+                               "best_step", "stopped_early", "tokens_per_second", "train_seconds")
                               if meta.get(k) is not None)
             parts += [f"<h2>Training ({_esc(name)})</h2>", f"<p>{_esc(facts)}</p>",
                       _img(_loss_plot(manifest, name, meta, memo), "training loss")]

@@ -56,7 +56,18 @@ def _training(meta: dict[str, Any]) -> str | None:
     return (f"{meta.get('objective', 'training')} with {meta.get('adapter', '?')}: {len(curve)} logged steps, "
             f"loss {first:.4g} → {last:.4g}" + (f", {meta['tokens_per_second']} tokens/s"
                                                  if meta.get("tokens_per_second") else "")
-            + " (plot in report.html)")
+            + _held_out(meta) + " (plot in report.html)")
+
+
+def _held_out(meta: dict[str, Any]) -> str:
+    """The eval-loss part of the training line (``method.eval_steps``), with early stopping's outcome."""
+    curve = meta.get("eval_loss_curve")
+    if not curve:
+        return ""
+    text = f"; eval loss {curve[0][1]:.4g} → {curve[-1][1]:.4g} over {len(curve)} evaluations"
+    if meta.get("best_eval_loss") is not None:
+        text += f", best {meta['best_eval_loss']:.4g} at step {meta.get('best_step')}"
+    return text + (", stopped early" if meta.get("stopped_early") else "")
 
 
 def render_report(manifest: dict[str, Any]) -> str:

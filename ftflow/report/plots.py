@@ -70,6 +70,24 @@ def loss_chart(curve: list[list[float]]) -> str | None:
     return _encode(fig, plt)
 
 
+def losses_chart(curves: dict[str, list[list[float]]]) -> str | None:
+    """Several loss curves on one axis (training loss and the held-out eval loss): [[step, loss], ...] each."""
+    plt = _pyplot()
+    if plt is None or not any(curves.values()):
+        return None
+    fig, ax = plt.subplots(figsize=(6.0, 3.0))
+    for i, (label, curve) in enumerate(curves.items()):
+        ax.plot([p[0] for p in curve], [p[1] for p in curve], color=_COLORS[i % len(_COLORS)], label=label,
+                marker="." if len(curve) < 60 else None)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title("Training and eval loss")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _encode(fig, plt)
+
+
 def taxonomy_chart(variants: dict[str, dict[str, Any]]) -> str | None:
     """Stacked bars: failures per category for each variant."""
     plt = _pyplot()

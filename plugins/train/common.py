@@ -40,7 +40,11 @@ TRAIN_MEASUREMENTS = ("train_seconds", "seconds_per_step", "tokens_per_second", 
                       "peak_memory_gb", "resumed_from")
 #: Timing fields of the trainer's log history, left out of train_log.json for the same reason.
 HISTORY_TIMINGS = ("train_runtime", "train_samples_per_second", "train_steps_per_second")
-REPORTERS = {"tensorboard": "tensorboard"}  # report_to name -> module it needs
+#: ``method.report_to`` names (every integration transformers 5 ships) -> the module each needs.
+REPORTERS = {"tensorboard": "tensorboard", "mlflow": "mlflow", "trackio": "trackio", "wandb": "wandb",
+             "comet_ml": "comet_ml", "neptune": "neptune", "clearml": "clearml", "dvclive": "dvclive",
+             "codecarbon": "codecarbon", "azure_ml": "azureml", "dagshub": "dagshub", "flyte": "flytekit",
+             "swanlab": "swanlab", "kubeflow": "kubeflow"}
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
@@ -53,8 +57,13 @@ class RawRowsMethod(Provider):
     measurements = TRAIN_MEASUREMENTS
 
     def reads(self, config: Any) -> dict[str, Part | None]:
-        # The train split only (a new eval set does not retrain), with its row format and length limit.
-        return {"model": None, "data": part("train.jsonl", metadata=("format", "max_length"))}
+        # The train split only (a new eval set does not retrain unless method.eval_steps evaluates on it),
+        # with its row format and length limit.
+        files = ("train.jsonl", "eval.jsonl") if config.eval_steps else ("train.jsonl",)
+        return {"model": None, "data": part(*files, metadata=("format", "max_length"))}
+
+    def requires(self, config: Any) -> dict[str, dict[str, str]]:
+        return eval_requirement(config)
 
 
 @dataclasses.dataclass
@@ -72,7 +81,9 @@ class TrainSettings:
     #: drains its queue.  None = every 10 steps on CUDA (trl's default; +4.6-10.6% tokens/s on the H200), every
     #: step elsewhere (short CPU runs want every point of the curve).
     logging_steps: int | None = None
-    #: Extra loggers (``tensorboard``); events go to the artifact's ``tensorboard/`` directory.
+    #: Extra loggers: any transformers integration (tensorboard, mlflow, trackio, wandb, ...); tensorboard
+    #: events go to the artifact's ``tensorboard/`` directory, the others where their own settings say
+    #: (MLFLOW_TRACKING_URI, WANDB_PROJECT, ...).  Whole-run tracking: docs/experiments.md.
     report_to: list[str] = dataclasses.field(default_factory=list)
     #: Deterministic kernels and seeded data order; None = on CPU only (it costs speed on GPUs).
     deterministic: bool | None = None
@@ -121,6 +132,62 @@ class TrainSettings:
     dataloader_workers: int = 0
     #: ``[FIRST, LAST]``: profile those optimizer steps into the artifact's ``profile.txt`` (plugins/train/profile.py).
     profile_steps: list[int] | None = None
+    #: Evaluate the loss on the held-out split (data.eval) every N optimizer steps: logged as eval_loss,
+    #: plotted in the report.  None = no evaluation during training (the eval split then does not enter
+    #: the train stage's key).
+    eval_steps: int | None = None
+    #: With eval_steps: stop after N evaluations without a lower eval loss, and keep the checkpoint with
+    #: the lowest eval loss (checkpoints are then saved at every evaluation).  None = train to the end.
+    early_stopping_patience: int | None = None
+    #: Any other ``TrainingArguments`` field (max_grad_norm, neftune_noise_alpha, save_total_limit,
+    #: adam_beta2, ...), passed as is; fields ftflow sets itself are refused with the setting to use.
+    trainer_args: dict[str, Any] | None = None
+
+
+#: TrainingArguments fields ftflow sets from its own settings (trainer_args may not override them).
+OWN_ARGS = {"output_dir": None, "num_train_epochs": "epochs", "max_steps": "max_steps",
+            "per_device_train_batch_size": "batch_size", "gradient_accumulation_steps": "gradient_accumulation",
+            "learning_rate": "learning_rate", "lr_scheduler_type": "lr_scheduler", "warmup_steps": "warmup_ratio",
+            "weight_decay": "weight_decay", "logging_steps": "logging_steps", "save_steps": "save_steps",
+            "report_to": "report_to", "seed": "seed (top level)", "data_seed": "seed (top level)",
+            "full_determinism": "deterministic", "use_cpu": "backend", "bf16": "precision", "fp16": "precision",
+            "dataloader_num_workers": "dataloader_workers", "use_liger_kernel": "liger", "optim": "optimizer",
+            "torch_compile": "torch_compile", "torch_compile_mode": "compile_mode",
+            "gradient_checkpointing": "gradient_checkpointing", "eval_strategy": "eval_steps",
+            "eval_steps": "eval_steps", "load_best_model_at_end": "early_stopping_patience",
+            "metric_for_best_model": "early_stopping_patience", "greater_is_better": "early_stopping_patience"}
+
+
+def trainer_args_problems(extra: dict[str, Any]) -> list[str]:
+    """Unknown or ftflow-owned fields of ``method.trainer_args`` (transformers is imported only when some are set)."""
+    if not extra:
+        return []
+    if os.environ.get("FTFLOW_VERBOSE") != "1":  # plan imports transformers only here: keep its import quiet
+        from ftflow_plugins.common.quiet import quiet_third_party
+
+        quiet_third_party()
+    from transformers import TrainingArguments
+
+    fields = {f.name for f in dataclasses.fields(TrainingArguments) if f.init}
+    problems = []
+    for name in extra:
+        if name in OWN_ARGS:
+            setting = OWN_ARGS[name]
+            problems.append(f"method.trainer_args.{name}: ftflow sets this field"
+                            + (f"; use method.{setting}" if setting and " " not in setting else
+                               f" ({setting})" if setting else ""))
+        elif name not in fields:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(fields), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(f"method.trainer_args.{name}: not a TrainingArguments field{hint}")
+    return problems
+
+
+def eval_requirement(cfg: Any) -> dict[str, dict[str, str]]:
+    """With eval_steps, the data stage must write the held-out split (checked before anything runs)."""
+    return {"data": {"eval.jsonl": "set data.eval, or drop method.eval_steps"}} if cfg.eval_steps else {}
 
 
 def settings_problems(cfg: TrainSettings) -> list[str]:
@@ -147,7 +214,12 @@ def settings_problems(cfg: TrainSettings) -> list[str]:
         problems.append(f"method.save_steps must be positive, got {cfg.save_steps}")
     if cfg.batch_size <= 0 or cfg.gradient_accumulation <= 0:
         problems.append("method.batch_size and method.gradient_accumulation must be positive")
-    return problems
+    if cfg.eval_steps is not None and cfg.eval_steps <= 0:
+        problems.append(f"method.eval_steps must be positive, got {cfg.eval_steps}")
+    if cfg.early_stopping_patience is not None and (cfg.early_stopping_patience <= 0 or not cfg.eval_steps):
+        problems.append("method.early_stopping_patience needs method.eval_steps and a positive patience, got "
+                        f"patience={cfg.early_stopping_patience}, eval_steps={cfg.eval_steps}")
+    return problems + trainer_args_problems(cfg.trainer_args or {})
 
 
 def data_format(upstream: dict[str, Any]) -> str | None:
@@ -188,9 +260,16 @@ def common_args(ctx: StageContext, cfg: TrainSettings, backend: Any, precision: 
         dataloader_persistent_workers=cfg.dataloader_workers > 0,
         disable_tqdm=True, **speed_args(cfg, backend.device()),  # telemetry.report_progress draws the bar
     )
+    if cfg.eval_steps:
+        args.update(eval_strategy="steps", eval_steps=cfg.eval_steps, per_device_eval_batch_size=cfg.batch_size)
+    if cfg.eval_steps and cfg.early_stopping_patience:
+        # The best checkpoint must exist when training stops: save at every evaluation.
+        args.update(save_steps=cfg.eval_steps, load_best_model_at_end=True, metric_for_best_model="eval_loss",
+                    greater_is_better=False)
     launcher = ctx.components.get("launcher")
     if launcher is not None:
         args.update(launcher.provider.training_args(launcher.config))
+    args.update(cfg.trainer_args or {})
     return args
 
 
@@ -253,6 +332,10 @@ def train_with(ctx: StageContext, cfg: TrainSettings, make_trainer: Callable[...
         from ftflow_plugins.train.lora_speed import speed_up_lora
 
         speed_up_lora(ctx, cfg, backend, trainer.model, one_process, precision)
+    if cfg.eval_steps and cfg.early_stopping_patience:
+        from transformers import EarlyStoppingCallback
+
+        trainer.add_callback(EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience))
     tokens = dataset_tokens if isinstance(dataset_tokens, int) else dataset_tokens(tokenizer)
     if counter is not None:
         counter.processes = trainer.accelerator.num_processes

@@ -77,6 +77,9 @@ class GrpoMethod(RawRowsMethod):
     def check(self, stage, upstream) -> list[str]:
         cfg: GrpoConfig = stage.config
         problems = settings_problems(cfg)
+        if cfg.eval_steps:
+            problems.append("method.eval_steps: grpo has no held-out loss (it samples completions); evaluate "
+                            "with the eval stage")
         problems += format_problem("grpo", upstream, ("chat", "preference", "unpaired_preference"))
         unknown = [r for r in cfg.rewards if r not in REWARDS]
         if unknown:

@@ -83,10 +83,14 @@ class PreferenceMethod(RawRowsMethod):
             rows = preference_rows(raw)
             convs = [r["prompt"] + r[k] for r in rows for k in ("chosen", "rejected")]
         train_ds = Dataset.from_list(rows)
+        eval_ds = None
+        if cfg.eval_steps:  # the held-out loss on the eval split, in the same row shape
+            held_out = read_split(data.path, "eval")
+            eval_ds = Dataset.from_list(unpaired_rows(held_out, fmt) if cfg.loss == "kto" else preference_rows(held_out))
 
         def make_trainer(model, tokenizer, peft_config, common_args):
             fused = cfg.fused_loss if cfg.fused_loss is not None else not common_args["use_cpu"]
-            trainer = build_trainer(cfg, model, tokenizer, peft_config, common_args, train_ds, max_length)
+            trainer = build_trainer(cfg, model, tokenizer, peft_config, common_args, train_ds, max_length, eval_ds)
             if not fused and cfg.loss != "orpo":  # ORPO computes plain logits already
                 plain_logprob_head(trainer.model, getattr(trainer, "ref_model", None))
             return trainer
@@ -95,12 +99,12 @@ class PreferenceMethod(RawRowsMethod):
 
 
 def build_trainer(cfg: PreferenceConfig, model: Any, tokenizer: Any, peft_config: Any,
-                  common_args: dict[str, Any], train_ds: Any, max_length: int) -> Any:
+                  common_args: dict[str, Any], train_ds: Any, max_length: int, eval_ds: Any = None) -> Any:
     if cfg.loss == "orpo":
         from trl.experimental.orpo import ORPOConfig, ORPOTrainer
 
         args = ORPOConfig(**common_args, beta=cfg.beta, max_length=max_length, dataset_num_proc=None)
-        return ORPOTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
+        return ORPOTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
                            peft_config=peft_config)
     if cfg.loss == "kto":
         from trl import KTOConfig, KTOTrainer
@@ -108,7 +112,7 @@ def build_trainer(cfg: PreferenceConfig, model: Any, tokenizer: Any, peft_config
         args = KTOConfig(**common_args, beta=cfg.beta, desirable_weight=cfg.desirable_weight,
                          undesirable_weight=cfg.undesirable_weight, max_length=max_length,
                          precompute_ref_log_probs=cfg.precompute_ref, dataset_num_proc=None)
-        return KTOTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
+        return KTOTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
                           peft_config=peft_config)
     from trl import DPOConfig, DPOTrainer
 
@@ -119,5 +123,5 @@ def build_trainer(cfg: PreferenceConfig, model: Any, tokenizer: Any, peft_config
     args = DPOConfig(**common_args, beta=cfg.beta, loss_type=loss_type, loss_weights=weights,
                      label_smoothing=cfg.label_smoothing, max_length=max_length,
                      precompute_ref_log_probs=cfg.precompute_ref, dataset_num_proc=None)
-    return DPOTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
+    return DPOTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
                       peft_config=peft_config)

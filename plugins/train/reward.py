@@ -46,6 +46,7 @@ class RewardMethod(RawRowsMethod):
         rows = preference_rows(read_split(data.path))
         max_length = data.metadata.get("max_length", 1024)
         train_ds = Dataset.from_list(rows)
+        eval_ds = Dataset.from_list(preference_rows(read_split(data.path, "eval"))) if cfg.eval_steps else None
 
         def make_trainer(model, tokenizer, peft_config, common_args):
             from trl import RewardConfig as TrlRewardConfig
@@ -53,8 +54,8 @@ class RewardMethod(RawRowsMethod):
 
             args = TrlRewardConfig(**common_args, max_length=max_length, dataset_num_proc=None,
                                    center_rewards_coefficient=cfg.center_rewards)
-            return RewardTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
-                                 peft_config=peft_config)
+            return RewardTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                                 processing_class=tokenizer, peft_config=peft_config)
 
         convs = [r["prompt"] + r[k] for r in rows for k in ("chosen", "rejected")]
         summary = train_with(ctx, cfg, make_trainer, dataset_tokens=lambda tok: chat_tokens(tok, convs),

@@ -18,6 +18,7 @@ from ftflow_plugins.train.common import (
     TRAIN_LIBRARIES,
     TRAIN_MEASUREMENTS,
     TrainSettings,
+    eval_requirement,
     format_problem,
     settings_problems,
     train_with,
@@ -73,7 +74,11 @@ class SftMethod(Provider):
     def reads(self, config: SftConfig) -> dict[str, Part | None]:
         # The tokenized train split only: a new eval set or eval-split stats do not retrain.  The data
         # stage is an input for check() (its row format) and contributes nothing to the key.
-        return {"model": None, "data": part(), "tokenize": part("train/*", metadata=("max_length",))}
+        splits = ("train/*", "eval/*") if config.eval_steps else ("train/*",)  # eval_steps: the held-out loss
+        return {"model": None, "data": part(), "tokenize": part(*splits, metadata=("max_length",))}
+
+    def requires(self, config: SftConfig) -> dict[str, dict[str, str]]:
+        return eval_requirement(config)
 
     def external_inputs(self, config: SftConfig) -> dict[str, str]:
         return {"mix": config.mix.path} if config.mix else {}
@@ -101,8 +106,13 @@ class SftMethod(Provider):
         if cfg.mix:
             train_ds, mixed = mixed_dataset(ctx, cfg.mix, train_ds, max_length)
 
+        eval_ds = None
+        if cfg.eval_steps:
+            eval_ds = load_from_disk(str(ctx.inputs["tokenize"].path / "eval"), keep_in_memory=True)
+            eval_ds = eval_ds.select_columns(["input_ids", "assistant_masks"])
         if cfg.packing:
             train_ds = packed_dataset(train_ds, max_length, ctx.seed)
+            eval_ds = packed_dataset(eval_ds, max_length, ctx.seed) if eval_ds is not None else None
 
         counter = TokenCounter()
 
@@ -120,14 +130,16 @@ class SftMethod(Provider):
             fsdp = launcher is not None and getattr(launcher.config, "strategy", "") == "fsdp"
             fused = cfg.fused_loss if cfg.fused_loss is not None else not (common_args["use_cpu"] or fsdp)
             trainer_cls = lean_metrics_trainer(SFTTrainer, counter) if fused else plain_loss_trainer(SFTTrainer, counter)
-            trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
-                                  peft_config=peft_config)
+            trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                                  processing_class=tokenizer, peft_config=peft_config)
             if cfg.packing:  # trl's padding-free batches, collated with numpy (packed_batches)
                 # Both losses read the labelled positions found here: the lean one always, the plain one to run
                 # the LM head on those rows only (sft_loss.plain_loss_trainer).
                 trainer.data_collator = PackedBatchCollator(trainer.data_collator.pad_token_id,
                                                             args.pad_to_multiple_of, stamp_labels=True, rows=rows)
                 trainer.train_dataset = trainer.train_dataset.with_format("numpy")  # arrays, not Python lists
+                if trainer.eval_dataset is not None:
+                    trainer.eval_dataset = trainer.eval_dataset.with_format("numpy")
                 return trainer
             trainer.data_collator = label_positions(counter.wrap(trainer.data_collator))  # trl would count padding
             return trainer

@@ -92,6 +92,13 @@ def describe(trainer: Any, history: list[dict[str, Any]], resume: Path | None, s
     }
     for name in extra_curves:
         summary[f"{name}_curve"] = [[h["step"], h[name]] for h in history if name in h]
+    evals = [[h["step"], h["eval_loss"]] for h in history if "eval_loss" in h]
+    if evals:  # method.eval_steps: the held-out loss, and with early stopping the checkpoint kept
+        best = min(evals, key=lambda point: point[1])
+        summary.update(eval_loss_curve=evals, final_eval_loss=evals[-1][1], best_eval_loss=best[1],
+                       best_step=best[0], stopped_early=state.global_step < state.max_steps)
+        if state.best_model_checkpoint:
+            summary["best_step"] = int(Path(state.best_model_checkpoint).name.split("-")[-1])
     return summary
 
 
@@ -159,7 +166,11 @@ def plot_curves(summary: dict[str, Any], path: Path, extra: tuple[str, ...]) -> 
 
     fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 3.2), dpi=100, squeeze=False)
     for ax, (label, curve) in zip(axes[0], curves, strict=True):
-        ax.plot([c[0] for c in curve], [c[1] for c in curve])
+        ax.plot([c[0] for c in curve], [c[1] for c in curve], label=label)
+        if label == "training loss" and summary.get("eval_loss_curve"):
+            held_out = summary["eval_loss_curve"]
+            ax.plot([c[0] for c in held_out], [c[1] for c in held_out], marker="o", label="eval loss")
+            ax.legend()
         ax.set_xlabel("step")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
