@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--bundle", metavar="FILE", help="run the recipe of a bundle made by `ftflow bundle`")
     run.add_argument("--allow", action="append", default=[], metavar="network,exec,package,hub,files",
                      help="with --bundle or --locked: accept values that name these (refused by default)")
+    run.add_argument("--track", action="append", default=[], metavar="mlflow|trackio|...",
+                     help="log the run to this tracker (also $FTFLOW_TRACK or the workspace config.yaml)")
     sweep = run.add_argument_group("sweeps (-m)")
     sweep.add_argument("-m", "--multirun", action="store_true",
                        help="sweep: key=a,b group=x,y key=range(...) in Hydra's grammar; one run per point")
@@ -131,6 +133,7 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         if args.locked or args.bundle or args.print_config:
             raise UserError("-m runs a sweep of recipes; --locked, --bundle and --print-config take one run")
         flags = [f for f, on in (("--verbose", args.verbose), ("--debug", args.debug)) if on]
+        flags += [a for name in args.track for a in ("--track", name)]
         return cmd_sweep(args.overrides, args.recipes_dir, SweepOptions(
             args.launcher, args.jobs, args.launcher_arg, args.optimize, args.trials, flags))
     if args.command == "run" and (args.optimize or args.trials is not None or args.launcher_arg
@@ -144,7 +147,8 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.run import cmd_run
 
         return cmd_run(args.overrides, args.recipes_dir, args.print_config, argv,
-                       locked=args.locked, allow_drift=args.allow_drift, bundle=args.bundle, allow=args.allow)
+                       locked=args.locked, allow_drift=args.allow_drift, bundle=args.bundle, allow=args.allow,
+                       track=args.track)
     if args.command == "bundle":
         from ftflow.bundle import cmd_bundle
 

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 STAGE_KINDS = ("model", "data", "tokenize", "rag", "method", "export", "evaluator", "server")
 COMPONENT_KINDS = ("adapter", "backend", "launcher", "metric", "variant", "format", "vectorstore", "chunker",
                    "policy")
-#: Kinds that act around runs rather than inside one: where a sweep's points run (``ftflow run -m``).
-RUN_KINDS = ("sweep_launcher",)
+#: Kinds that act around runs rather than inside one: where a sweep's points run (``ftflow run -m``) and
+#: where a finished run is logged (experiment trackers, ``ftflow.tracking``).
+RUN_KINDS = ("sweep_launcher", "tracker")
 KINDS = STAGE_KINDS + COMPONENT_KINDS + RUN_KINDS
 
 

@@ -68,7 +68,7 @@ def cmd_lock(overrides: list[str], recipes_dirs: list[str], output: str) -> int:
 
 def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, argv: list[str],
             locked: str | None = None, allow_drift: bool = False, bundle: str | None = None,
-            allow: list[str] | None = None) -> int:
+            allow: list[str] | None = None, track: list[str] | None = None) -> int:
     console = _console()
     if locked and bundle:
         raise UserError("--locked and --bundle both choose what to run; pass one (a bundle carries its lock)")
@@ -86,6 +86,9 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
         print(yaml.safe_dump(session.recipe.config, sort_keys=False), end="")
         return 0
     workspace = Workspace()
+    from ftflow.tracking import resolve_trackers
+
+    trackers = resolve_trackers(session.plugins.registry, track, workspace.settings())
     run_id, run_dir = workspace.new_run_dir()
     console.print(f"[bold]ftflow run[/] {run_id}  recipe={session.recipe.name}  "
                   f"({len(session.graph)} stages, workspace {workspace.root})")
@@ -112,6 +115,10 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
 
         write_run_record(run_dir, manifest, Memo(workspace.cache_dir / "memo"))
         workspace.mark_last(run_id)
+        if trackers:
+            from ftflow.tracking import track as track_run
+
+            track_run(trackers, manifest, run_dir)
         session.plugins.hook.ftflow_run_finished(manifest=manifest)
         ran = sum(not r.cached for r in results)
         console.print(f"{status}: {ran} ran, {len(results) - ran} cached; record in {run_dir}")
