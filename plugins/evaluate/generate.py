@@ -35,6 +35,14 @@ class GuardrailConfig:
 
 
 @dataclasses.dataclass
+class RefusalConfig:
+    """What counts as a refusal (the ``refusal`` metric and the taxonomy's wrong_refusal)."""
+
+    patterns: list[str] = dataclasses.field(default_factory=list)  # regexes, case-insensitive
+    builtin: bool = True  # also the built-in English phrases (task_metrics._REFUSAL)
+
+
+@dataclasses.dataclass
 class GenerateConfig:
     variants: list[str] = dataclasses.field(default_factory=lambda: ["base", "tuned"])
     metrics: list[str] = dataclasses.field(default_factory=lambda: ["exact_match", "token_f1"])
@@ -51,11 +59,26 @@ class GenerateConfig:
     json_schema: str | None = None  # answer schema (a recipe-relative path): guardrail + schema metrics
     guardrail: GuardrailConfig = dataclasses.field(default_factory=GuardrailConfig)
     gate: GateConfig = dataclasses.field(default_factory=GateConfig)
+    refusal: RefusalConfig = dataclasses.field(default_factory=RefusalConfig)
     failure_examples: int = 2  # examples per failure category and variant kept in the report
     #: Row ``meta`` fields to break every metric down by (e.g. ``needs_retrieval``): one table per field.
     slice_by: list[str] = dataclasses.field(default_factory=list)
     #: The variant every other one is compared with, row by row (paired bootstrap); None: the first variant.
     compare_to: str | None = None
+
+
+def refusal_problems(refusal: RefusalConfig) -> list[str]:
+    import re
+
+    problems = []
+    for i, pattern in enumerate(refusal.patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.append(f"eval.refusal.patterns[{i}]: not a regular expression: {exc}")
+    if not refusal.builtin and not refusal.patterns:
+        problems.append("eval.refusal: builtin=false needs eval.refusal.patterns")
+    return problems
 
 
 def split_prompt(row: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
@@ -141,6 +164,7 @@ class GenerateEvaluator(Provider):
             comp = stage.components.get(f"metric.{metric}")
             names += [f"{metric}_{e}" for e in getattr(comp.provider, "extras", ())] if comp else []
         problems += gate_problems(cfg.gate, cfg.variants, names)
+        problems += refusal_problems(cfg.refusal)
         if cfg.compare_to is not None and cfg.compare_to not in cfg.variants:
             problems.append(f"eval.compare_to: '{cfg.compare_to}' is not in eval.variants ({', '.join(cfg.variants)})")
         if cfg.gate.baseline_run:
@@ -156,6 +180,7 @@ class GenerateEvaluator(Provider):
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from ftflow.errors import UserError
         from ftflow_plugins.evaluate.summary import eval_markdown
+        from ftflow_plugins.evaluate.task_metrics import refusal_pattern
         from ftflow_plugins.evaluate.taxonomy import classify, summarize_failures
 
         cfg: GenerateConfig = ctx.config
@@ -166,6 +191,7 @@ class GenerateEvaluator(Provider):
         schema = json.loads(ctx.resolve_path(cfg.json_schema, "eval.json_schema").read_text()) \
             if cfg.json_schema else None
         label_field = cfg.label_field or ctx.inputs["data"].metadata.get("label_field")
+        refusal = refusal_pattern(cfg.refusal.patterns, cfg.refusal.builtin)
         path = ctx.inputs["data"].path / "eval.jsonl"
         if not path.exists():
             raise UserError("eval: the data stage has no eval split (set data.eval)")
@@ -205,7 +231,7 @@ class GenerateEvaluator(Provider):
                         slices[field].setdefault(value, {})[variant] = metric_values
                 records[variant] = []
                 for i, (ex, o, ref) in enumerate(zip(examples, outputs, references, strict=True)):
-                    failure = classify(o, ref, ex, schema=schema, label_field=label_field)
+                    failure = classify(o, ref, ex, schema=schema, label_field=label_field, refusal=refusal)
                     record = {"variant": variant, "id": ex.get("id", i), "output": o, "reference": ref,
                               **ex["eval"], "category": failure and failure[0], "detail": failure and failure[1],
                               **{m: scores[m][i] for m in scores}}

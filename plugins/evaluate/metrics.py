@@ -102,9 +102,12 @@ def lcs_length(a: list[str], b: list[str]) -> int:
     return previous[-1]
 
 
-class RougeL(Metric):
-    name = "rouge_l"
-    description = "ROUGE-L F1: longest common token subsequence, rewards the reference's word order"
+class LcsF1(Metric):
+    """ftflow's longest-common-subsequence F1 over SQuAD-normalised tokens (articles and punctuation
+    stripped, no stemmer).  Not ROUGE-L as papers report it: that is ``rougeL`` (rouge-score, stemmed)."""
+
+    name = "lcs_f1"
+    description = "LCS F1 over SQuAD-normalised tokens (ftflow's; the standard ROUGE-L is rougeL)"
 
     def score(self, prediction: str, reference: str, example: dict[str, Any]) -> float:
         pred, ref = normalize(prediction).split(), normalize(reference).split()
@@ -115,6 +118,14 @@ class RougeL(Metric):
             return 0.0
         precision, recall = lcs / len(pred), lcs / len(ref)
         return 2 * precision * recall / (precision + recall)
+
+
+class RougeL(LcsF1):
+    """The name ``lcs_f1`` had before the standard ROUGE metrics arrived; kept so recipes that name it
+    keep working and their numbers keep comparing with earlier runs."""
+
+    name = "rouge_l"
+    description = "alias of lcs_f1 (ftflow's normalised LCS F1), not rouge-score's rougeL"
 
 
 class Conciseness(Metric):

@@ -43,7 +43,7 @@ _F1 = TokenF1()
 
 
 def classify(prediction: str, reference: str, example: dict[str, Any], *, schema: dict[str, Any] | None = None,
-             label_field: str | None = None) -> tuple[str, str] | None:
+             label_field: str | None = None, refusal: re.Pattern[str] | None = None) -> tuple[str, str] | None:
     """(category, detail) of a failed example, or None when it passes every check that applies."""
     info = example.get("eval") or {}
     meta = example.get("meta") or {}
@@ -58,7 +58,7 @@ def classify(prediction: str, reference: str, example: dict[str, Any], *, schema
             return "format", "; ".join(errors[:2]) + (f" (guardrail: {status})" if status else "")
     elif info.get("truncated"):
         return "truncation", f"{len(prediction.split())} words, no end of answer"
-    if meta.get("should_refuse") is not None and is_refusal(prediction) != bool(meta["should_refuse"]):
+    if meta.get("should_refuse") is not None and is_refusal(prediction, refusal) != bool(meta["should_refuse"]):
         return "wrong_refusal", "complied instead of refusing" if meta["should_refuse"] else "refused a fair request"
     pair = label_pair(prediction, reference, example, label_field)
     if pair is not None and pair[0] != pair[1]:
