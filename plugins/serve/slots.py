@@ -46,6 +46,7 @@ class Job:
     frequency: float = 0.0
     bias: dict[int, float] = dataclasses.field(default_factory=dict)
     sink: Any = None  # callable(kind, value) run in the event loop: ("text", str) | ("end", finish_reason)
+    stream: bool = True  # False: the text goes in one ("text", ...) with the end, not token by token
     cancelled: bool = False
     # scheduler state
     seq: int = -1
@@ -62,7 +63,8 @@ class Job:
 class Engine:
     """The scheduler thread over one multi-sequence context."""
 
-    def __init__(self, llm: Any, slots: int, n_ctx: int, n_batch: int = 512, start: bool = True) -> None:
+    def __init__(self, llm: Any, slots: int, n_ctx: int, n_batch: int = 512, start: bool = True,
+                 threads: int | None = None) -> None:
         import llama_cpp
         from llama_cpp import _internals
 
@@ -70,12 +72,15 @@ class Engine:
         params = type(llm.context_params).from_buffer_copy(llm.context_params)
         params.n_ctx, params.n_batch, params.n_ubatch, params.n_seq_max = slots * n_ctx, n_batch, n_batch, slots
         params.kv_unified = False  # one stream per slot: a token attends only to its own sequence
+        if threads is not None:
+            params.n_threads = params.n_threads_batch = threads
         self.ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
         self.batch = _internals.LlamaBatch(n_tokens=n_batch, embd=0, n_seq_max=1, verbose=False)
         self.vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
         self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
         self.is_eog = lambda t: llama_cpp.llama_vocab_is_eog(self.vocab, t)
         self.waiting: queue.Queue[Job] = queue.Queue()
+        self.load = 0  # requests submitted and not yet finished (the server picks the least loaded engine)
         self.widest = 0  # most sequences one decode step has advanced (1 would mean no batching at all)
         self.thread = threading.Thread(target=self._loop, name="slots", daemon=True)
         if start:
@@ -158,7 +163,9 @@ class Engine:
         """Sample the slot's next token and pass on its text; the finish reason once it is done."""
         import numpy as np
 
-        logits = np.ctypeslib.as_array(self.ctx.get_logits_ith(row), shape=(self.n_vocab,)).astype(np.float32)
+        logits = np.ctypeslib.as_array(self.ctx.get_logits_ith(row), shape=(self.n_vocab,))
+        if job.bias or job.presence or job.frequency:
+            logits = logits.astype(np.float32)  # a copy: the context's buffer stays as llama.cpp wrote it
         for token, value in job.bias.items():
             if 0 <= token < self.n_vocab:
                 logits[token] += value
@@ -198,6 +205,8 @@ class Engine:
     @staticmethod
     def _emit(job: Job, final: bool = False) -> None:
         """Send the text that no stop string can still claim."""
+        if not (job.stream or final):
+            return
         hold = 0 if final else max((len(s) - 1 for s in job.stop), default=0)
         upto = max(job.sent, len(job.text) - hold)
         if upto > job.sent:
@@ -269,6 +278,7 @@ class Server:
                   body.get("top_p") or 1.0, body.get("seed"), [*([stop] if isinstance(stop, str) else stop), *stops],
                   body.get("presence_penalty") or 0.0, body.get("frequency_penalty") or 0.0,
                   {int(k): float(v) for k, v in (body.get("logit_bias") or {}).items()})
+        job.stream = bool(body.get("stream"))
         loop, events = asyncio.get_running_loop(), asyncio.Queue()
         job.sink = lambda kind, value: loop.call_soon_threadsafe(events.put_nowait, (kind, value))
         self.engine.submit(job)
