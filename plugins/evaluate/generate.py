@@ -21,6 +21,7 @@ from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import TRAINED, read_jsonl, seed_everything, write_jsonl
 from ftflow_plugins.evaluate.compare import compare, resolve_variant
 from ftflow_plugins.evaluate.compare import notes as compare_notes
+from ftflow_plugins.evaluate.decoding import decoding_mode, decoding_notes
 from ftflow_plugins.evaluate.gate import GateConfig, better_than_pairs, evaluate_gate, gate_problems
 from ftflow_plugins.evaluate.intervals import bootstrap_interval
 from ftflow_plugins.evaluate.metrics import summarize
@@ -57,6 +58,9 @@ class GenerateConfig:
     few_shot: int = 2  # examples from the train split for the base_fewshot variant
     label_field: str | None = None  # label inside JSON answers; default: the data section's label_field
     json_schema: str | None = None  # answer schema (a recipe-relative path): guardrail + schema metrics
+    #: Decode every variant under json_schema (true: llama.cpp grammar, xgrammar on transformers) or none
+    #: (false); null: each as it deploys (the engine's variants free, the gguf variant under the grammar).
+    constrained: bool | None = None
     guardrail: GuardrailConfig = dataclasses.field(default_factory=GuardrailConfig)
     gate: GateConfig = dataclasses.field(default_factory=GateConfig)
     refusal: RefusalConfig = dataclasses.field(default_factory=RefusalConfig)
@@ -165,6 +169,8 @@ class GenerateEvaluator(Provider):
             names += [f"{metric}_{e}" for e in getattr(comp.provider, "extras", ())] if comp else []
         problems += gate_problems(cfg.gate, cfg.variants, names)
         problems += refusal_problems(cfg.refusal)
+        if cfg.constrained is True and not cfg.json_schema:
+            problems.append("eval.constrained=true decodes under eval.json_schema: set it, or leave constrained null")
         if cfg.compare_to is not None and cfg.compare_to not in cfg.variants:
             problems.append(f"eval.compare_to: '{cfg.compare_to}' is not in eval.variants ({', '.join(cfg.variants)})")
         if cfg.gate.baseline_run:
@@ -203,12 +209,14 @@ class GenerateEvaluator(Provider):
         details: dict[str, dict[str, Any]] = {}
         records: dict[str, list[dict[str, Any]]] = {}
         mean_scores: dict[str, dict[str, list[float | None]]] = {}  # per-row scores of mean metrics (pairing)
+        decoding: dict[str, dict[str, Any]] = {}  # engine, sampling, constrained: per variant
         slices: dict[str, dict[str, dict[str, dict[str, float]]]] = {field: {} for field in cfg.slice_by}
         generations = []
         for provider_name in cfg.variants:
             provider = ctx.components[f"variant.{provider_name}"].provider
             for variant in provider.expand(ctx):
                 out = self._generate(ctx, provider, variant, prompts, schema)
+                decoding[variant] = out["decoding"]
                 examples = [{**row, "eval": info} for row, info in zip(rows, out["info"], strict=True)]
                 outputs = out["outputs"]
                 results[variant], details[variant] = {}, {}
@@ -251,7 +259,8 @@ class GenerateEvaluator(Provider):
         write_jsonl(ctx.output_dir / "generations.jsonl", generations)
         (ctx.output_dir / "metrics.json").write_text(json.dumps(results, indent=2))
         meta = {"metrics": results, "intervals": intervals, "examples": len(rows), "metric_details": details,
-                "taxonomy": taxonomy, "differences": differences, "notes": compare_notes(differences),
+                "taxonomy": taxonomy, "differences": differences, "decoding": decoding,
+                "notes": decoding_notes(decoding, schema is not None) + compare_notes(differences),
                 "gate": gate, "guardrail": self._guardrail_note(cfg, records) if schema else None,
                 "slices": slices, **({"retrieval_by_mode": retrieval["retrieval_by_mode"]} if retrieval else {})}
         meta["report_md"] = eval_markdown(meta)
@@ -293,12 +302,13 @@ class GenerateEvaluator(Provider):
         try:
             seed_everything(ctx.seed)
             generator = provider.load(ctx, variant, cfg.batch_size)
+            mode = decoding_mode(generator, schema, cfg.constrained, variant)  # before any decoding
             first = self._memo_generate(ctx, generator, variant, prompts, schema)
             info = [{"truncated": t, **({"retrieved_ids": r} if r is not None else {})}
                     for t, r in zip(first["truncated"], first["retrieved"], strict=True)]
             if schema is not None:
                 self._guard(ctx, generator, variant, prompts, first["outputs"], info, schema)
-            return {"outputs": first["outputs"], "info": info}
+            return {"outputs": first["outputs"], "info": info, "decoding": mode}
         finally:
             if generator is not None:
                 generator.close()
@@ -330,6 +340,8 @@ class GenerateEvaluator(Provider):
     def _memo_generate(ctx: StageContext, generator: Any, variant: str, prompts: list,
                        schema: dict[str, Any] | None) -> dict[str, Any]:
         cfg: GenerateConfig = ctx.config
+        if cfg.constrained is False:  # no variant gets a schema to decode under
+            schema = None
         key = ctx.memo.key("generations/v2", generator.identity, prompts, cfg.max_new_tokens, schema) \
             if ctx.memo else None
         cached = ctx.memo.get(key) if key else None

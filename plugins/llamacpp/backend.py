@@ -106,6 +106,8 @@ class LlamaCppGenerator:
         self.path, self.identity, self.constrain = path, identity, constrain
         #: With a grammar the evaluator need not repair output.
         self.supports_json_schema = constrain
+        #: How it decodes, recorded per variant by the evaluator (a schema, when given, binds only if constrained).
+        self.decoding = {"engine": "llamacpp", "sampling": "greedy", "constrained_by": "grammar" if constrain else None}
         self.last_truncated: list[bool] = []
         threads = n_threads or max(1, cpu_threads() // max(1, workers))
         self.workers = [load_llama(path, n_ctx=n_ctx, n_threads=threads, seed=seed) for _ in range(max(1, workers))]

@@ -52,10 +52,13 @@ def engine_identity(ctx: StageContext, sha256: str) -> str:
     """The generator identity: the GGUF's content digest, as the ``gguf`` variant's (``gguf:<sha256>``).
 
     A tuned model decoded from the export's own file therefore shares its generations with ``gguf:<type>``
-    (same file, same greedy decoding).  With ``eval.json_schema`` the two differ (the ``gguf`` variant
-    decodes under the schema's grammar, the engine does not), and the identity says so.
+    (same file, same greedy decoding).  With ``eval.json_schema`` the two differ unless
+    ``eval.constrained=true`` (the ``gguf`` variant decodes under the schema's grammar by default, the engine
+    does not), and the identity says so.
     """
-    return f"gguf:{sha256}" + (":unconstrained" if getattr(ctx.config, "json_schema", None) else "")
+    constrained = getattr(ctx.config, "constrained", None) is True
+    return f"gguf:{sha256}" + (":unconstrained" if getattr(ctx.config, "json_schema", None) and not constrained
+                               else "")
 
 
 def _convert(ctx: StageContext, tuned: bool, outtype: str, out: Path, scratch: Path) -> None:
@@ -131,13 +134,13 @@ def engine_gguf(ctx: StageContext, tuned: bool) -> tuple[Path, str]:
 
 
 def llamacpp_generator(ctx: StageContext, tuned: bool) -> Any:
-    """A ``LlamaCppGenerator`` over the engine's GGUF: unconstrained (like the transformers engine),
-    with parallel single-threaded workers (see ``backend``)."""
+    """A ``LlamaCppGenerator`` over the engine's GGUF: unconstrained (like the transformers engine) unless
+    ``eval.constrained=true``, with parallel single-threaded workers (see ``backend``)."""
     from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, eval_workers
 
     path, sha256 = engine_gguf(ctx, tuned)
     try:
         return LlamaCppGenerator(path, engine_identity(ctx, sha256), seed=ctx.seed, workers=eval_workers(path),
-                                 constrain=False)
+                                 constrain=getattr(ctx.config, "constrained", None) is True)
     except (ValueError, RuntimeError) as exc:  # llama-cpp-python: "Failed to load model from file"
         raise ConversionFailed(f"llama.cpp could not load {path.name}: {exc}") from exc

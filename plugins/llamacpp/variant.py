@@ -47,4 +47,8 @@ class GgufVariant(Variant):
         quant = name.split(":", 1)[1]
         info = gguf_files(export.metadata)[quant]
         path = export.path / info["file"]
-        return LlamaCppGenerator(path, f"gguf:{info['sha256']}", seed=ctx.seed, workers=eval_workers(path))
+        # Under the schema's grammar, as served, unless eval.constrained=false decodes every variant without one.
+        constrain = getattr(ctx.config, "constrained", None) is not False
+        suffix = "" if constrain or not getattr(ctx.config, "json_schema", None) else ":unconstrained"
+        return LlamaCppGenerator(path, f"gguf:{info['sha256']}{suffix}", seed=ctx.seed, workers=eval_workers(path),
+                                 constrain=constrain)

@@ -181,6 +181,14 @@ def test_tuned_reuses_the_exported_file_and_shares_its_generations(gguf_home, tm
     free = TunedVariant().load(ctx, "tuned", batch_size=2)
     free.close()
     assert free.identity == f"{exported.identity}:unconstrained"
+    ctx.config.constrained = True  # every variant under the grammar: the engine's tuned is the export's file again
+    bound = TunedVariant().load(ctx, "tuned", batch_size=2)
+    bound.close()
+    assert bound.identity == exported.identity and bound.decoding["constrained_by"] == "grammar"
+    ctx.config.constrained = False  # none under it: the gguf variant decodes free too
+    loose = GgufVariant().load(ctx, "gguf:q8_0", batch_size=2)
+    loose.close()
+    assert loose.identity == free.identity and loose.decoding["constrained_by"] is None
 
 
 def test_tuned_gguf_applies_the_adapter(gguf_home, tmp_path, shared_memo):
