@@ -66,8 +66,7 @@ def test_runs_and_compare_on_sweep_points(swept):
     compared = run_ftflow(home, "compare", a, b, "--json")
     assert compared.ok, compared.stderr
     result = json.loads(compared.stdout)
-    assert set(result["config"]) == {"method.learning_rate", "adapter.provider"} | {
-        k for k in result["config"] if k.startswith("adapter.")}
+    assert {"method.learning_rate", "adapter.provider"} <= set(result["config"])
     assert {"train", "export", "eval"} <= set(result["stages"]) and result["same_stages"] == ["model", "data",
                                                                                               "tokenize"]
 
@@ -87,8 +86,10 @@ def test_ray_cluster_runs_the_points(swept):
     ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
              log_to_driver=False)
     try:
+        # Ray 2.60 advertises the host's interface address for its GCS even when asked for 127.0.0.1;
+        # the cluster is still this one head node, reached by the sweep as any remote cluster would be.
         address = ray.get_runtime_context().gcs_address
-        assert address.startswith("127.0.0.1:")
+        assert [n["Alive"] for n in ray.nodes()] == [True]
         result = run_ftflow(home, "run", "-m", *GRID, "--launcher", "ray", "--launcher-arg", f"address={address}",
                             "--jobs", "2")
     finally:
@@ -125,3 +126,37 @@ def test_optuna_search_names_the_best_point(swept):
     assert f"best: point {best['index']}" in result.stdout
     grid_best = max(p["values"]["eval.tuned.token_f1"] for p in first["points"])
     assert best["values"]["eval.tuned.token_f1"] <= grid_best
+
+
+def test_sweep_points_tracked_in_one_mlflow_experiment(swept, tmp_path, monkeypatch):
+    """Each point logged to MLflow (the workspace's SQLite store) and Trackio; read back with their clients."""
+    env = {"TRACKIO_DIR": str(tmp_path / "trackio")}
+    monkeypatch.setenv("TRACKIO_DIR", env["TRACKIO_DIR"])  # trackio reads its directory when first imported
+    mlflow = pytest.importorskip("mlflow")
+    pytest.importorskip("trackio")
+    home, first = swept
+    result = run_ftflow(home, "run", "-m", *GRID, "--track", "mlflow", "--track", "trackio", env=env)
+    assert result.ok, result.stdout[-2000:] + result.stderr[-3000:]
+    summary = _summary(home, result.stdout)
+    client = mlflow.MlflowClient(f"sqlite:///{home / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name(f"ftflow-sweep-{summary['sweep_id']}")
+    runs = {r.data.tags["ftflow.run_id"]: r for r in client.search_runs([experiment.experiment_id])}
+    assert set(runs) == {p["run_id"] for p in summary["points"]}
+    for point in summary["points"]:
+        run = runs[point["run_id"]]
+        assert run.info.status == "FINISHED" and run.data.tags["ftflow.sweep"] == summary["sweep_id"]
+        for key, value in point["values"].items():
+            assert run.data.metrics[key] == pytest.approx(value)
+        assert float(run.data.params["method.learning_rate"]) == float(point["swept"]["method.learning_rate"])
+        history = client.get_metric_history(run.info.run_id, "train.loss")
+        assert [m.step for m in history] == list(range(1, 17))
+        assert {a.path for a in client.list_artifacts(run.info.run_id)} >= {"report.html", "manifest.json"}
+    from trackio.sqlite_storage import SQLiteStorage
+
+    project = f"ftflow-sweep-{summary['sweep_id']}"
+    assert sorted(SQLiteStorage.get_runs(project)) == sorted(p["run_id"] for p in summary["points"])
+    logs = SQLiteStorage.get_logs(project, summary["points"][0]["run_id"])
+    assert logs[-1]["eval.tuned.token_f1"] == pytest.approx(first["points"][0]["values"]["eval.tuned.token_f1"])
+    # ftflow runs and compare read the same runs
+    listed = run_ftflow(home, "runs", "--sweep", summary["sweep_id"], "--json")
+    assert len(json.loads(listed.stdout)) == 4
