@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ftflow.plugin import hookimpl
 from ftflow_plugins.evaluate.generate import GenerateEvaluator
+from ftflow_plugins.evaluate.harness import LmEvalEvaluator
 from ftflow_plugins.evaluate.metrics import Conciseness, ExactMatch, LcsF1, RougeL, TokenF1
 from ftflow_plugins.evaluate.standard import Bleu, Chrf, Rouge1, Rouge2, RougeLStandard, RougeLsum
 from ftflow_plugins.evaluate.task_metrics import (
@@ -19,7 +20,7 @@ from ftflow_plugins.evaluate.task_metrics import (
 )
 from ftflow_plugins.evaluate.variants import BaseFewShotVariant, BaseVariant, TunedVariant
 
-PROVIDERS = (GenerateEvaluator, ExactMatch, TokenF1, LcsF1, RougeL, Rouge1, Rouge2, RougeLStandard, RougeLsum,
+PROVIDERS = (GenerateEvaluator, LmEvalEvaluator, ExactMatch, TokenF1, LcsF1, RougeL, Rouge1, Rouge2, RougeLStandard, RougeLsum,
              Bleu, Chrf, Conciseness, LabelAccuracy, JsonValid,
              JsonSchemaValid, FieldAccuracy, GuardrailPass, FactCoverage, Citation, RefusalCorrect,
              BaseVariant, BaseFewShotVariant, TunedVariant)
