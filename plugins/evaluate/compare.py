@@ -76,9 +76,13 @@ def markdown(differences: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     lines.append("")
     unseparated = [(pair, m) for pair, m, d in rows if d["verdict"] == "not separated"]
     if unseparated:
-        widths = [d["interval"][1] - d["interval"][0] for _, _, d in rows if d["interval"] is not None]
-        noise = f"; differences smaller than about {max(widths) / 2:.2f} are noise at this N" if widths else ""
+        widths = [d["interval"][1] - d["interval"][0] for _, _, d in rows
+                  if d["interval"] is not None and d["n"] >= MIN_PAIRED]
+        noise = f"; differences smaller than about {max(widths) / 2:.2f} are noise at this N" \
+            if widths and max(widths) > 0 else ""
+        small = min(d["n"] for _, _, d in rows) < MIN_PAIRED
         lines += [f"**Not separated:** {len(unseparated)} of {len(rows)} comparisons cannot tell the variants "
-                  f"apart (the interval of the difference includes 0, or fewer than {MIN_PAIRED} paired "
-                  f"examples){noise}. Quote them as ties, or evaluate on more examples.", ""]
+                  f"apart (the interval of the difference includes 0"
+                  + (f", or fewer than {MIN_PAIRED} paired examples: N is too small" if small else "")
+                  + f"){noise}. Quote them as ties, or evaluate on more examples.", ""]
     return lines

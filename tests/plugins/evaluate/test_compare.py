@@ -81,6 +81,8 @@ def test_report_and_show_say_not_separated(tmp_path, monkeypatch, capsys):
     (run / "manifest.json").write_text(json.dumps(manifest))
     (tmp_path / "runs" / "last").write_text("r1")
     assert "**Not separated:** 1 of 1 comparisons" in render_report(manifest)
+    few = compare({"a": {"m": BASE[:6]}, "b": {"m": CLEAR[:6]}}, [("b", "a")], {"a": ["m"], "b": ["m"]}, 0)
+    assert "N is too small" in eval_markdown({"differences": few}) and "too few paired" in notes(few)[0]
     monkeypatch.setenv("FTFLOW_HOME", str(tmp_path))
     monkeypatch.setenv("COLUMNS", "400")
     assert main(["show", "last"]) == 0
