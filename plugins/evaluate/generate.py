@@ -258,6 +258,7 @@ class GenerateEvaluator(Provider):
         taxonomy = summarize_failures(records, cfg.failure_examples)
         write_jsonl(ctx.output_dir / "generations.jsonl", generations)
         (ctx.output_dir / "metrics.json").write_text(json.dumps(results, indent=2))
+        self._write_lm_eval(ctx, results, mean_scores)
         meta = {"metrics": results, "intervals": intervals, "examples": len(rows), "metric_details": details,
                 "taxonomy": taxonomy, "differences": differences, "decoding": decoding,
                 "notes": decoding_notes(decoding, schema is not None) + compare_notes(differences),
@@ -274,6 +275,20 @@ class GenerateEvaluator(Provider):
         pairs = [(v, reference) for v in variants if reference is not None and v != reference]
         pairs += [p for p in better_than_pairs(cfg.gate, variants) if p not in pairs]
         return compare(scores, pairs, {v: list(per) for v, per in scores.items()}, seed)
+
+    def _write_lm_eval(self, ctx: StageContext, results: dict[str, dict[str, float]],
+                       scores: dict[str, dict[str, list[float | None]]]) -> None:
+        """``lm_eval_<variant>.json``: every variant's numbers in lm-eval-harness's results format."""
+        from ftflow_plugins.evaluate.harness import as_lm_eval_results
+
+        cfg: GenerateConfig = ctx.config
+        config = {"task": "ftflow_generate", "version": self.version, "output_type": "generate_until",
+                  "metric_list": [{"metric": m} for m in cfg.metrics], "generation_kwargs": {
+                      "max_gen_toks": cfg.max_new_tokens, "do_sample": False}}
+        for variant, metrics in results.items():
+            if variant != "retrieval":
+                (ctx.output_dir / f"lm_eval_{variant.replace(':', '_')}.json").write_text(json.dumps(
+                    as_lm_eval_results("ftflow_generate", metrics, scores.get(variant, {}), config), indent=2))
 
     @staticmethod
     def _retrieval(ctx: StageContext, rows: list[dict[str, Any]]) -> dict[str, Any]:

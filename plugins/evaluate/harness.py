@@ -183,3 +183,22 @@ class LmEvalEvaluator(Provider):
 
             raise UserError("eval=lm_eval: lm-eval returned no results")
         return raw
+
+
+def as_lm_eval_results(task: str, metrics: dict[str, float], scores: dict[str, list[float | None]],
+                       config: dict[str, Any]) -> dict[str, Any]:
+    """One variant's ``eval=generate`` numbers in lm-eval's results layout (``results[task]["<metric>,none"]``
+    with its ``_stderr``, ``higher_is_better``, ``n-samples``, ``configs``), so tools that read lm-eval
+    output read ftflow's too.  Standard errors come from the per-example scores of mean metrics."""
+    import statistics
+
+    values: dict[str, Any] = {"alias": task}
+    for metric, value in metrics.items():
+        values[f"{metric},none"] = value
+        applicable = [float(s) for s in scores.get(metric, []) if s is not None]
+        values[f"{metric}_stderr,none"] = (statistics.stdev(applicable) / len(applicable) ** 0.5
+                                           if len(applicable) > 1 else "N/A")
+    n = max((sum(s is not None for s in per) for per in scores.values()), default=0)
+    return {"results": {task: values}, "configs": {task: config}, "versions": {task: config.get("version")},
+            "n-shot": {task: 0}, "higher_is_better": {task: {m: True for m in metrics}},
+            "n-samples": {task: {"original": n, "effective": n}}}

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from ftflow_plugins.evaluate.decoding import decoding_markdown, decoding_notes
 
@@ -34,6 +35,9 @@ def test_constrained_decodes_every_variant_under_the_schema_on_both_engines(tmp_
         assert {v: m["json_schema"] for v, m in manifest["metrics"].items()} == {"base": 1.0, "tuned": 1.0}, engine
         assert f"every variant decoded greedy under the JSON schema ({by})" in eval_meta["notes"][0]
         assert f"| base | {engine} | greedy | json schema ({by}) |" in (run_dir / "report.md").read_text()
+        artifact = next(st["artifact"] for st in manifest["stages"] if st["name"] == "eval")
+        exported = json.loads((Path(artifact) / "lm_eval_tuned.json").read_text())  # lm-eval's results layout
+        assert exported["results"]["ftflow_generate"]["json_schema,none"] == 1.0
     free = _run(tmp_path / "home", tmp_path, "eval.engine=hf")  # default: the engine's variants decode free
     assert free.returncode == 0, free.stderr[-3000:]
     show = subprocess.run([sys.executable, "-m", "ftflow", "show", "last"], capture_output=True, text=True,

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ftflow_plugins.evaluate.harness import task_config
+from ftflow_plugins.evaluate.harness import as_lm_eval_results, task_config
 
 TASK = Path(__file__).resolve().parents[3] / "recipes" / "datasets" / "lm_eval" / "harbor_lumen_mc.yaml"
 
@@ -44,3 +44,11 @@ def test_lm_eval_runs_offline_on_base_and_tuned(tmp_path):
     samples = (artifact / "lm_eval_base_samples.jsonl").read_text().splitlines()
     assert len(samples) == 12 and json.loads(samples[0])["task"] == "harbor_lumen_mc"
     assert "lm-eval-harness tasks: harbor_lumen_mc" in (run_dir / "report.md").read_text()
+
+
+def test_generate_numbers_in_lm_eval_layout():
+    out = as_lm_eval_results("ftflow_generate", {"token_f1": 0.5, "bleu": 0.2}, {"token_f1": [0.0, 1.0, None, 0.5]},
+                             {"task": "ftflow_generate"})
+    values = out["results"]["ftflow_generate"]
+    assert values["token_f1,none"] == 0.5 and values["token_f1_stderr,none"] == 0.5 / 3 ** 0.5 * 1.0
+    assert values["bleu_stderr,none"] == "N/A" and out["n-samples"]["ftflow_generate"]["effective"] == 3
