@@ -17,7 +17,7 @@ PROMPTS = [[{"role": "user", "content": "How do I switch networks?"}],
 
 def _ctx(gguf_home):
     artifact, meta = gguf.export_artifact(gguf_home)
-    return SimpleNamespace(inputs={"export": Artifact(artifact, "digest", meta)}, seed=0), meta
+    return SimpleNamespace(inputs={"export": Artifact(artifact, "digest", meta)}, seed=0, config=SimpleNamespace()), meta
 
 
 def test_variant_expands_per_file_and_generates(gguf_home):
