@@ -52,9 +52,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def cpu_s(pid: int | None) -> float:
+    """User+system CPU seconds of a process and its descendants so far (0 without psutil or pid)."""
+    if pid is None:
+        return 0.0
+    try:
+        import psutil
+
+        root = psutil.Process(pid)
+        return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+    except Exception:  # psutil missing or the process gone: no CPU column
+        return 0.0
+
+
 def measure(url: str, model: str | None, requests: int, concurrency: int, max_tokens: int,
-            key: str) -> dict[str, Any]:
-    """``model`` None: the served ``merged`` route when there is one (the same weights HF runs), else auto."""
+            key: str, pid: int | None = None) -> dict[str, Any]:
+    """``model`` None: the served ``merged`` route when there is one (the same weights HF runs), else auto.
+    ``pid``: the serving process, whose CPU seconds (with its backends') give tokens per CPU-second, a
+    figure other load on the machine disturbs far less than wall-clock tokens/s."""
     import openai
 
     client = openai.OpenAI(base_url=url, api_key=key, max_retries=0, timeout=1800)
@@ -68,16 +83,17 @@ def measure(url: str, model: str | None, requests: int, concurrency: int, max_to
         return time.perf_counter() - started, answer.usage.completion_tokens
 
     one(0)  # warm-up: first-request costs (loading, graph capture) are not throughput
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s(pid)
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(one, range(requests)))
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, cpu_s(pid) - cpu
     latencies = [r[0] for r in results]
     tokens = sum(r[1] for r in results)
     return {"model": model, "requests": requests, "concurrency": concurrency, "completion_tokens": tokens,
             "wall_s": round(wall, 2), "tokens_per_s": round(tokens / wall, 1),
             "requests_per_s": round(requests / wall, 2), "p50_s": round(percentile(latencies, 0.5), 2),
-            "p95_s": round(percentile(latencies, 0.95), 2)}
+            "p95_s": round(percentile(latencies, 0.95), 2),
+            "tokens_per_cpu_s": round(tokens / cpu, 1) if cpu > 0 else None}
 
 
 #: llama.cpp behind ftflow serve: the continuous-batching server (default) and llama-cpp-python's own
@@ -278,6 +294,9 @@ def main() -> int:
                         help="llamacpp (ftflow's continuous-batching server), llamacpp-single (llama-cpp-python's "
                              "own, one request at a time), vllm, hf")
     parser.add_argument("--slots", type=int, default=8, help="llamacpp: sequences decoded together")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every client count this many times, interleaved; report the median row "
+                             "(tok/s): other load on a shared machine comes and goes")
     parser.add_argument("--load", type=float, default=0, metavar="SECONDS",
                         help="instead: a load test of the first backend, max(concurrency) clients for SECONDS")
     parser.add_argument("--hf-dtype", default="float32", help="dtype of the HF generate loop")
@@ -318,8 +337,14 @@ def main() -> int:
             else:
                 proc, url = ftflow_serve(args.run, backend, key, args.slots)
                 try:
+                    rows: dict[int, list[dict[str, Any]]] = {c: [] for c in levels}
+                    for _ in range(args.rounds):
+                        for c in levels:
+                            rows[c].append(measure(url, None, args.requests, c, args.max_tokens, key, proc.pid))
                     for c in levels:
-                        results[f"{backend}@{c}"] = measure(url, None, args.requests, c, args.max_tokens, key)
+                        ranked = sorted(rows[c], key=lambda r: r["tokens_per_s"])
+                        results[f"{backend}@{c}"] = {**ranked[len(ranked) // 2],
+                                                     "rounds_tokens_per_s": [r["tokens_per_s"] for r in rows[c]]}
                 finally:
                     stop(proc)
         except Exception as exc:  # a missing backend is a row saying why, not a crash
@@ -328,7 +353,7 @@ def main() -> int:
     info = setup(args.run, args.hf_dtype)
     print(f"\n{args.requests} requests per row, max_tokens {args.max_tokens}, {os.cpu_count()} CPUs")
     print(f"{'backend@clients':<22} {'tok/s':>8} {'req/s':>7} {'p50 s':>7} {'p95 s':>7} {'tokens':>7} {'vs HF':>7} "
-          f"{'vs 1':>6}  model / dtype / versions")
+          f"{'vs 1':>6} {'tok/CPU-s':>9}  model / dtype / versions")
     for name, row in results.items():
         if "skipped" in row:
             print(f"{name:<22} skipped: {row['skipped']}")
@@ -340,7 +365,7 @@ def main() -> int:
         scale = f"{row['tokens_per_s'] / single:.1f}x" if single else "-"
         about = info.get(backend.split("-")[0], {})
         print(f"{name:<22} {row['tokens_per_s']:>8} {row['requests_per_s']:>7} {row['p50_s']:>7} {row['p95_s']:>7} "
-              f"{row['completion_tokens']:>7} {ratio:>7} {scale:>6}  {row['model']} / {about.get('dtype', '?')} / "
+              f"{row['completion_tokens']:>7} {ratio:>7} {scale:>6} {row.get('tokens_per_cpu_s') or '-':>9}  {row['model']} / {about.get('dtype', '?')} / "
               f"{about.get('versions', '?')}")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "setup": info, "results": results}, indent=2))

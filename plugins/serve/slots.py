@@ -30,6 +30,7 @@ import uuid
 from typing import Any
 
 CHAT, COMPLETIONS = "/v1/chat/completions", "/v1/completions"
+MIN_REUSE = 8  # shortest shared prompt prefix worth copying from the prefix stream
 
 
 @dataclasses.dataclass
@@ -70,7 +71,10 @@ class Engine:
 
         self.llm, self.slots, self.n_ctx, self.n_batch = llm, slots, n_ctx, n_batch
         params = type(llm.context_params).from_buffer_copy(llm.context_params)
-        params.n_ctx, params.n_batch, params.n_ubatch, params.n_seq_max = slots * n_ctx, n_batch, n_batch, slots
+        # one stream per slot, and one more (seq ``slots``) holding a recent prompt whose prefix new requests
+        # copy instead of recomputing it (the chat template's system prompt is the same in every request)
+        params.n_ctx, params.n_batch, params.n_ubatch = (slots + 1) * n_ctx, n_batch, n_batch
+        params.n_seq_max = slots + 1
         params.kv_unified = False  # one stream per slot: a token attends only to its own sequence
         if threads is not None:
             params.n_threads = params.n_threads_batch = threads
@@ -80,7 +84,8 @@ class Engine:
         self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
         self.is_eog = lambda t: llama_cpp.llama_vocab_is_eog(self.vocab, t)
         self.waiting: queue.Queue[Job] = queue.Queue()
-        self.load = 0  # requests submitted and not yet finished (the server picks the least loaded engine)
+        self.cache_seq, self.cached = slots, []  # the prefix stream and the tokens it holds
+        self.reused = 0  # prompt tokens copied from the prefix stream instead of computed
         self.widest = 0  # most sequences one decode step has advanced (1 would mean no batching at all)
         self.thread = threading.Thread(target=self._loop, name="slots", daemon=True)
         if start:
@@ -115,6 +120,7 @@ class Engine:
                 if job.cancelled:
                     continue
                 job.seq, job.pos = free.pop(), 0
+                self._reuse(job)
                 active.append(job)
             for job in [j for j in active if j.cancelled]:  # clients that went away
                 self.ctx.kv_cache_seq_rm(job.seq, -1, -1)
@@ -127,12 +133,39 @@ class Engine:
             self.widest = max(self.widest, len({b.seq_id[i][0] for i in range(b.n_tokens)}))
             self.ctx.decode(self.batch)
             for row, job in rows:
+                if not job.generated and job.next_token is None:  # its prompt is now in the KV cache
+                    self._remember(job)
                 reason = self._step(job, row)
                 if reason is not None:
                     self.ctx.kv_cache_seq_rm(job.seq, -1, -1)
                     free.append(job.seq)
                     active.remove(job)
                     job.sink("end", reason)
+
+    def _reuse(self, job: Job) -> None:
+        """Start ``job`` from the prefix stream's KV cells for the prompt tokens it shares with it."""
+        import llama_cpp
+
+        shared, limit = 0, min(len(self.cached), len(job.tokens) - 1)  # its last token must be computed
+        while shared < limit and self.cached[shared] == job.tokens[shared]:
+            shared += 1
+        if shared >= MIN_REUSE:  # llama.cpp copies whole streams: copy it all, drop what is not shared
+            llama_cpp.llama_memory_seq_cp(self.ctx.memory, self.cache_seq, job.seq, -1, -1)
+            self.ctx.kv_cache_seq_rm(job.seq, shared, -1)
+            job.pos, job.pending = shared, list(job.tokens[shared:])
+            self.reused += shared
+
+    def _remember(self, job: Job) -> None:
+        """Keep ``job``'s prompt in the prefix stream when the one there does not serve it."""
+        import llama_cpp
+
+        shared = next((i for i, (a, b) in enumerate(zip(self.cached, job.tokens, strict=False)) if a != b),
+                      min(len(self.cached), len(job.tokens)))
+        if shared >= MIN_REUSE and shared >= len(self.cached) // 2:
+            return
+        self.ctx.kv_cache_seq_rm(self.cache_seq, -1, -1)
+        llama_cpp.llama_memory_seq_cp(self.ctx.memory, job.seq, self.cache_seq, -1, -1)  # holds just the prompt
+        self.cached = list(job.tokens)
 
     def _fill(self, active: list[Job]) -> list[tuple[int, Job]]:
         """One step: each generating slot's next token, then prompt tokens up to ``n_batch``."""

@@ -63,3 +63,14 @@ def test_one_request_decodes_like_llama_cpp_python_and_seeds_repeat(llm):
         stop = text[1:3]
         (cut, reason), = run(engine, [Job(llm.tokenize(prompt.encode()), 8, temperature=0, stop=[stop])])
         assert cut == text[:text.index(stop)] and reason == "stop"
+
+
+def test_a_shared_prompt_prefix_is_copied_not_recomputed(llm):
+    engine = Engine(llm, slots=2, n_ctx=256)
+    system = "You are a careful assistant for a crypto wallet. Answer briefly and never ask for a seed phrase. "
+    first, second = system + "How do I back up?", system + "Why is my balance zero?"
+    run(engine, [Job(llm.tokenize(first.encode()), 4, temperature=0)])
+    assert engine.reused == 0
+    (text, _), = run(engine, [Job(llm.tokenize(second.encode()), 8, temperature=0)])
+    assert engine.reused >= 16  # the system prompt's tokens
+    assert text == llm.create_completion(second, max_tokens=8, temperature=0)["choices"][0]["text"]
