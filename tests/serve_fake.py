@@ -45,7 +45,10 @@ class FakeBackend(BaseHTTPRequestHandler):
                     return  # the backend dies mid-stream: no [DONE]
             self.wfile.write(b"data: [DONE]\n\n")
             return
-        content = text.split("reply:", 1)[1].strip('"]} ') if "reply:" in text else "ok"
+        prompt = body.get("prompt")
+        user = body["messages"][-1]["content"] if "messages" in body else (
+            prompt if isinstance(prompt, str) else prompt[0])
+        content = user.split("reply:", 1)[1].strip() if "reply:" in user else "ok"
         data = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
                            "received": body,
                            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
