@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: Provider kinds.  Stage kinds run as stages of the graph; component kinds configure a stage.
 STAGE_KINDS = ("model", "data", "tokenize", "rag", "method", "export", "evaluator", "server")
 COMPONENT_KINDS = ("adapter", "backend", "launcher", "metric", "variant", "format", "vectorstore", "chunker",
-                   "policy")
+                   "policy", "reranker")
 #: Kinds that act around runs rather than inside one: where a sweep's points run (``ftflow run -m``) and
 #: where a finished run is logged (experiment trackers, ``ftflow.tracking``).
 RUN_KINDS = ("sweep_launcher", "tracker")

@@ -35,6 +35,11 @@ class RagIndexConfig:
     k: int = 3  # documents put into each prompt by the rag variants
     context_words: int = 360  # words of passages per prompt
     metrics_k: int = 5  # recall@metrics_k on the data's eval split (measured by the eval stage)
+    #: A reranker provider over the top documents of every query (cross_encoder); null: none.
+    reranker: str | None = None
+    reranker_model: str | None = None  # cross_encoder: a local CrossEncoder dir; null: fine-tune one from MiniLM
+    reranker_epochs: int = 1  # fine-tuning epochs over the corpus pairs
+    reranker_negatives: int = 3  # BM25 negatives (other documents) per pseudo-question
 
 
 #: What readers of the rag stage read of it: the index files (k, context_words and metrics_k come as its
@@ -51,17 +56,19 @@ class RagIndex(Provider):
     libraries = ("sentence-transformers", "bm25s", "lancedb", "chromadb")
     reader_settings = ("k", "context_words", "metrics_k")
     code_modules = ("ftflow_plugins.rag.ingest", "ftflow_plugins.rag.chunkers", "ftflow_plugins.rag.embed",
-                    "ftflow_plugins.rag.stores", "ftflow_plugins.rag.retrieve", "ftflow_plugins.rag.prompting")
+                    "ftflow_plugins.rag.stores", "ftflow_plugins.rag.retrieve", "ftflow_plugins.rag.prompting",
+                    "ftflow_plugins.rag.rerank")
 
     def reads(self, config: RagIndexConfig) -> dict[str, Part | None]:
         return {}  # the corpus only (external_inputs)
 
     def uses(self, config: RagIndexConfig) -> list[tuple[str, str]]:
-        used = [("chunker", config.chunker)]
+        used = [("chunker", config.chunker)] + ([("reranker", config.reranker)] if config.reranker else [])
         return used + ([("vectorstore", config.store)] if config.mode != "bm25" else [])
 
     def external_inputs(self, config: RagIndexConfig) -> dict[str, str]:
-        return {f"corpus[{i}]": p for i, p in enumerate(config.corpus)}
+        inputs = {f"corpus[{i}]": p for i, p in enumerate(config.corpus)}
+        return inputs | ({"reranker_model": config.reranker_model} if config.reranker_model else {})
 
     def check(self, stage, upstream) -> list[str]:
         cfg: RagIndexConfig = stage.config
@@ -72,6 +79,8 @@ class RagIndex(Provider):
             problems.append(f"rag.chunk_overlap must be >= 0 and < rag.chunk_size ({cfg.chunk_size})")
         if cfg.k < 1 or cfg.metrics_k < 1:
             problems.append("rag.k and rag.metrics_k must be >= 1")
+        if cfg.reranker_epochs < 1 or cfg.reranker_negatives < 1:
+            problems.append("rag.reranker_epochs and rag.reranker_negatives must be >= 1")
         return problems
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
@@ -100,6 +109,9 @@ class RagIndex(Provider):
             store = ctx.components[f"vectorstore.{cfg.store}"].provider
             info["store"] = store.write(root, rows, vectors, cfg.store_url)
             info["embedder_identity"] = embedder.identity
+        if cfg.reranker:
+            reranker = ctx.components[f"reranker.{cfg.reranker}"].provider
+            info["reranker"] = {**reranker.build(root, rows, cfg, ctx.seed, ctx.work_dir, ctx.log), "digest": digest[:16]}
         (root / "index.json").write_text(json.dumps(info, indent=2))
         (root / "documents.json").write_text(json.dumps({d.id: d.digest for d in docs}, indent=2))
         return {"documents": len(docs), "chunks": len(chunks), "embedded_chunks": embedded,

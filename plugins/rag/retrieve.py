@@ -39,10 +39,15 @@ def rrf(rankings: list[list[str]], rrf_k: int = RRF_K) -> list[tuple[str, float]
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
-class Retriever:
-    """Loads a rag stage's ``index/`` directory; ``documents(query, k)`` returns ranked document hits."""
+#: Documents of the fused ranking that a reranker (``rag.reranker``) rescores per query.
+RERANK_DEPTH = 20
 
-    def __init__(self, artifact: Path, mode: str | None = None) -> None:
+
+class Retriever:
+    """Loads a rag stage's ``index/`` directory; ``documents(query, k)`` returns ranked document hits,
+    reranked when the index has a reranker (``rerank=False`` measures without it)."""
+
+    def __init__(self, artifact: Path, mode: str | None = None, rerank: bool = True) -> None:
         from ftflow_plugins.rag.embed import Embedder
         from ftflow_plugins.rag.stores import STORES
 
@@ -51,13 +56,20 @@ class Retriever:
         self.mode = mode or self.info["mode"]
         self.chunks = [json.loads(line) for line in (self.root / "chunks.jsonl").read_text().splitlines()]
         self.by_id = {c["id"]: c for c in self.chunks}
-        self.store = STORES[self.info["store"]["store"]]()
+        store = self.info["store"]["store"]
+        self.store = STORES[store]() if store in STORES else None  # rag=bm25 writes no vector store ("none")
         self.embedder = Embedder(self.info["embedder"]) if self.mode in ("dense", "hybrid") else None
         self._bm25: Any = None
+        self.reranker = None
+        if rerank and self.info.get("reranker"):
+            from ftflow_plugins.rag.rerank import RERANKERS
+
+            self.reranker = RERANKERS[self.info["reranker"]["reranker"]]().load(self.root, self.info["reranker"])
 
     @property
     def identity(self) -> str:
-        return f"{self.info['digest']}:{self.mode}"
+        return f"{self.info['digest']}:{self.mode}" + (f"+{self.reranker.identity}@{RERANK_DEPTH}" if self.reranker
+                                                       else "")
 
     def dense(self, queries: list[str], depth: int) -> list[list[str]]:
         assert self.embedder is not None
@@ -91,16 +103,24 @@ class Retriever:
     def documents(self, queries: list[str], k: int, depth: int | None = None) -> list[list[dict[str, Any]]]:
         """Per query, up to ``k`` documents: {doc_id, title, chunks (best first)}, best document first."""
         results = []
-        for ranking in self.chunk_rankings(queries, depth or max(4 * k, 20)):
+        want = max(k, RERANK_DEPTH) if self.reranker else k
+        for query, ranking in zip(queries, self.chunk_rankings(queries, depth or max(4 * want, 20)), strict=True):
             docs: dict[str, dict[str, Any]] = {}
             for chunk_id in ranking:
                 chunk = self.by_id[chunk_id]
                 doc = docs.setdefault(chunk["doc_id"], {"doc_id": chunk["doc_id"], "title": chunk["title"],
                                                         "chunks": []})
                 doc["chunks"].append(chunk)
-                if len(docs) > k:
+                if len(docs) > want:
                     break
-            results.append(list(docs.values())[:k])
+            ranked = list(docs.values())[:want]
+            if self.reranker is not None and ranked:
+                from ftflow_plugins.rag.rerank import passage_text
+
+                scores = self.reranker.score(query, [passage_text(d["chunks"][0]) for d in ranked])
+                order = sorted(range(len(ranked)), key=lambda i: -scores[i])  # stable: ties keep fused order
+                ranked = [ranked[i] for i in order]
+            results.append(ranked[:k])
         return results
 
 
@@ -129,14 +149,18 @@ def measure_retrieval(artifact: Path, rows: list[dict[str, Any]], k: int,
     row names relevant documents.  The evaluator calls it, so the index's key never covers eval data."""
     if not any((r.get("meta") or {}).get("relevant_doc_ids") for r in rows):
         return {}
-    first = Retriever(artifact)
+    first = Retriever(artifact, rerank=False)
     modes = ["bm25"] if first.info["mode"] == "bm25" else list(MODES)
-    by_mode = {m: retrieval_metrics(first if m == first.mode else Retriever(artifact, mode=m), rows, k)
-               for m in modes}
+    by_mode = {m: retrieval_metrics(first if m == first.mode else Retriever(artifact, mode=m, rerank=False), rows,
+                                    k) for m in modes}
     main = by_mode[first.mode]
+    if first.info.get("reranker"):  # what readers retrieve: the index's mode, reranked; the rest for comparison
+        reranked = f"{first.mode}+{first.info['reranker']['reranker']}"
+        by_mode[reranked] = main = retrieval_metrics(Retriever(artifact), rows, k)
     if not main:
         return {}
     if log is not None:
-        log(f"rag: {first.mode} recall@{k}={main[f'recall@{k}']} mrr={main['mrr']} on {main['queries']} "
+        label = first.mode + ("+rerank" if first.info.get("reranker") else "")
+        log(f"rag: {label} recall@{k}={main[f'recall@{k}']} mrr={main['mrr']} on {main['queries']} "
             f"eval questions")
     return {"retrieval": {key: v for key, v in main.items() if key != "queries"}, "retrieval_by_mode": by_mode}
