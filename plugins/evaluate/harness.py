@@ -101,7 +101,6 @@ class LmEvalEvaluator(Provider):
         cfg: LmEvalConfig = ctx.config
         os.environ.setdefault("HF_DATASETS_OFFLINE", "1")  # local task files: nothing to download
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TQDM_DISABLE", "1")  # lm-eval's per-request bars; the stage line says what runs
         tasks, written = [], {}
         for i, task in enumerate(cfg.tasks):
             path = ctx.resolve_path(task, f"eval.tasks[{i}]")
