@@ -120,30 +120,36 @@ class BatchDecoder:
         return [r for r in results if r is not None]
 
     def _fill(self, b: Any, active: list[_Slot], logits: bool = True) -> list[tuple[int, _Slot]]:
-        """One step's batch: each generating sequence's next token, then prompt tokens up to ``n_batch``.
+        return fill_batch(b, active, self.n_batch, logits)
 
-        Returns (batch row, slot) for the rows whose logits choose a slot's next token.
-        """
-        b.n_tokens = 0
-        rows: list[tuple[int, _Slot]] = []
 
-        def add(token: int, slot: _Slot, wants_logits: bool) -> None:
-            n = b.n_tokens
-            b.token[n], b.pos[n], b.n_seq_id[n], b.logits[n] = token, slot.pos, 1, wants_logits
-            b.seq_id[n][0] = slot.seq_id
-            b.n_tokens = n + 1
-            slot.pos += 1
-            if wants_logits:
-                rows.append((n, slot))
+def fill_batch(b: Any, active: Sequence[Any], n_batch: int, logits: bool = True) -> list[tuple[int, Any]]:
+    """One step's ``llama_batch``: each generating sequence's next token, then prompt tokens up to ``n_batch``.
 
-        for slot in active:
-            if slot.next_token is not None:
-                add(slot.next_token, slot, True)
-                slot.next_token = None
-        for slot in active:
-            room = self.n_batch - b.n_tokens
-            if slot.pending and room > 0:
-                chunk, slot.pending = slot.pending[:room], slot.pending[room:]
-                for k, token in enumerate(chunk):
-                    add(token, slot, logits and not slot.pending and k == len(chunk) - 1)
-        return rows
+    ``active`` items have ``seq_id``, ``pos``, ``pending`` (prompt tokens still to feed) and ``next_token``
+    (chosen, not yet fed); shared by the eval decoder and the serving slots.  Returns (batch row, item) for
+    the rows whose logits choose an item's next token (``logits=False``: a prefix that wants none).
+    """
+    b.n_tokens = 0
+    rows: list[tuple[int, Any]] = []
+
+    def add(token: int, item: Any, wants_logits: bool) -> None:
+        n = b.n_tokens
+        b.token[n], b.pos[n], b.n_seq_id[n], b.logits[n] = token, item.pos, 1, wants_logits
+        b.seq_id[n][0] = item.seq_id
+        b.n_tokens = n + 1
+        item.pos += 1
+        if wants_logits:
+            rows.append((n, item))
+
+    for item in active:
+        if item.next_token is not None:
+            add(item.next_token, item, True)
+            item.next_token = None
+    for item in active:
+        room = n_batch - b.n_tokens
+        if item.pending and room > 0:
+            chunk, item.pending = item.pending[:room], item.pending[room:]
+            for k, token in enumerate(chunk):
+                add(token, item, logits and not item.pending and k == len(chunk) - 1)
+    return rows

@@ -60,6 +60,11 @@ class Job:
     rng: Any = None
     decoder: Any = None
 
+    @property
+    def seq_id(self) -> int:
+        """The KV stream's id, under the name ``fill_batch`` reads."""
+        return self.seq
+
 
 class Engine:
     """The scheduler thread over one multi-sequence context."""
@@ -169,28 +174,9 @@ class Engine:
 
     def _fill(self, active: list[Job]) -> list[tuple[int, Job]]:
         """One step: each generating slot's next token, then prompt tokens up to ``n_batch``."""
-        b = self.batch.batch
-        b.n_tokens, rows = 0, []
+        from ftflow_plugins.llamacpp.batch import fill_batch
 
-        def add(token: int, job: Job, logits: bool) -> None:
-            n = b.n_tokens
-            b.token[n], b.pos[n], b.n_seq_id[n], b.logits[n] = token, job.pos, 1, logits
-            b.seq_id[n][0] = job.seq
-            b.n_tokens, job.pos = n + 1, job.pos + 1
-            if logits:
-                rows.append((n, job))
-
-        for job in active:
-            if job.next_token is not None:
-                add(job.next_token, job, True)
-                job.next_token = None
-        for job in active:
-            room = self.n_batch - b.n_tokens
-            if job.pending and room > 0:
-                chunk, job.pending = job.pending[:room], job.pending[room:]
-                for k, token in enumerate(chunk):
-                    add(token, job, not job.pending and k == len(chunk) - 1)
-        return rows
+        return fill_batch(self.batch.batch, active, self.n_batch)
 
     def _step(self, job: Job, row: int) -> str | None:
         """Sample the slot's next token and pass on its text; the finish reason once it is done."""
