@@ -40,8 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     sweep = run.add_argument_group("sweeps (-m)")
     sweep.add_argument("-m", "--multirun", action="store_true",
                        help="sweep: key=a,b group=x,y key=range(...) in Hydra's grammar; one run per point")
-    sweep.add_argument("--launcher", default="local", help="where points run: local, ray, slurm (default local)")
-    sweep.add_argument("--jobs", type=int, default=1, help="points at once (default 1: in turn)")
+    sweep.add_argument("--launcher", default=None,
+                       help="where points run: local, ray, slurm (default: the recipe's sweep.launcher, local)")
+    sweep.add_argument("--jobs", type=int, default=None,
+                       help="points at once (default: the recipe's sweep.jobs, 1: in turn)")
     sweep.add_argument("--launcher-arg", action="append", default=[], metavar="KEY=VALUE",
                        help="a launcher option, e.g. address=auto (ray), partition=gpu (slurm)")
     sweep.add_argument("--optimize", nargs=2, metavar=("METRIC", "max|min"),
@@ -137,7 +139,7 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         return cmd_sweep(args.overrides, args.recipes_dir, SweepOptions(
             args.launcher, args.jobs, args.launcher_arg, args.optimize, args.trials, flags))
     if args.command == "run" and (args.optimize or args.trials is not None or args.launcher_arg
-                                  or args.jobs != 1 or args.launcher != "local"):
+                                  or args.jobs is not None or args.launcher is not None):
         raise UserError("--launcher, --jobs, --launcher-arg, --optimize and --trials apply to sweeps: add -m")
     if args.command == "plan" and args.multirun:
         from ftflow.commands.sweep import cmd_plan_sweep
@@ -207,7 +209,13 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    args, extra = _parser().parse_known_args(argv)
+    if extra and hasattr(args, "overrides") and not any(a.startswith("-") for a in extra):
+        args.overrides += extra  # overrides after an option (`--recipes-dir DIR key=value`): in order
+    elif extra:
+        print(f"ftflow: error: unrecognized arguments: {' '.join(extra)} (ftflow {args.command} --help)",
+              file=sys.stderr)
+        return 2
     debug = args.debug or os.environ.get("FTFLOW_DEBUG") == "1"
     if args.verbose:
         os.environ["FTFLOW_VERBOSE"] = "1"  # this process and the ones it starts (ftflow.progress.verbose)

@@ -219,3 +219,18 @@ def test_requires_is_checked_against_provides_for_any_provider():
         build_graph(config, registry)
     config["data"]["value"] = 1
     assert [s.name for s in build_graph(config, registry)][-1] == "eval"
+
+
+
+def test_overrides_after_an_option_are_overrides(user, tmp_path, capsys):
+    mine = str(tmp_path / "mine")
+    (tmp_path / "mine" / "recipe").mkdir(parents=True)
+    assert main(["run", "--print-config", "--recipes-dir", mine, "recipe=smoke", "method.max_steps=3",
+                 "--recipes-dir", mine, "seed=11", "method.max_steps=4"]) == 0
+    out = capsys.readouterr().out
+    assert "max_steps: 4" in out and "seed: 11" in out  # in order: the later override wins
+
+
+def test_unknown_option_is_one_line(user, capsys):
+    _one_line(capsys, main(["plan", "recipe=smoke", "--recipes-dir", "x", "--bogus", "seed=1"]),
+              "unrecognized arguments: --bogus seed=1", "ftflow plan --help")
