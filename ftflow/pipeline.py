@@ -50,11 +50,24 @@ COMPONENT_KINDS = {"adapter": "adapter", "backend": "backend", "launcher": "laun
 
 
 @dataclasses.dataclass
+class SweepSettings:
+    """How ``ftflow run -m`` runs this recipe's points (a single run ignores it; the command line's
+    ``--launcher``, ``--jobs`` and ``--launcher-arg`` win).  Not in any cache key: it says where points
+    run, not what they compute."""
+
+    launcher: str = "local"
+    jobs: int = 1
+    #: The launcher's options (``--launcher-arg KEY=VALUE``); used only with this launcher.
+    launcher_args: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
 class RunSettings:
     """Top-level recipe keys that are not config groups."""
 
     seed: int = 42
     description: str = ""
+    sweep: SweepSettings = dataclasses.field(default_factory=SweepSettings)
 
 
 def _section(config: dict[str, Any], group: str) -> tuple[str | None, dict[str, Any]]:
@@ -94,7 +107,7 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
     try:
         settings_of(config)
     except ConfigError as exc:
-        valid = sorted({s.group for s in SLOTS} | set(COMPONENT_KINDS) | {"seed", "description"})
+        valid = sorted({s.group for s in SLOTS} | set(COMPONENT_KINDS) | {"seed", "description", "sweep"})
         problems.append(f"{exc} (top-level keys: {', '.join(valid)})")
 
     def resolve(group: str, kind: str) -> tuple[Any, Any] | None:

@@ -56,3 +56,46 @@ def test_bad_sweeps_are_one_line(user, capsys, args, expected):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and expected in err[0], err
     assert not (user / "home" / "sweeps").exists() or not any((user / "home" / "sweeps").rglob("*.log"))
+
+
+def _recipe_with(user: Path, name: str, sweep: str) -> str:
+    """A user recipe: the smoke recipe plus a ``sweep:`` section (YAML text); returns its recipes dir."""
+    from ftflow.config.paths import builtin_recipes_dir
+
+    folder = user / "recipes" / "recipe"
+    folder.mkdir(parents=True, exist_ok=True)
+    smoke = (builtin_recipes_dir() / "recipe" / "smoke.yaml").read_text()
+    (folder / f"{name}.yaml").write_text(smoke + "sweep:\n" + sweep)
+    return str(user / "recipes")
+
+
+@pytest.mark.parametrize("sweep, args, expected", [
+    ("  launcher: nope\n", ["recipe=mine", "adapter=lora,full"], "sweep.launcher: unknown sweep_launcher provider"),
+    ("  launcher: ray\n  launcher_args: {adress: x}\n", ["recipe=mine", "adapter=lora,full"], "launcher ray.adress"),
+    ("  jobs: 0\n", ["recipe=mine", "adapter=lora,full"], "sweep.jobs must be positive"),
+    ("  jobs: two\n", ["recipe=mine", "adapter=lora,full"], "sweep.jobs: expected int"),
+    ("  launcher: slurm\n", ["recipe=mine,smoke"], "sweep.launcher: the points' recipes disagree ('slurm' and 'local')"),
+    ("  jobs: 2\n", ["recipe=mine", "sweep.jobs=1,2"], "sweep.jobs: sweep settings say how the points run"),
+])
+def test_recipe_sweep_settings_are_checked(user, capsys, sweep, args, expected):
+    recipes = _recipe_with(user, "mine", sweep)
+    code = main(["run", "-m", *args, "--recipes-dir", recipes])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and expected in err[0], err
+    assert not (user / "home" / "sweeps").exists()
+
+
+def test_command_line_launcher_overrides_the_recipes():
+    """--launcher/--launcher-arg win over sweep.launcher/launcher_args; the recipe's options follow its launcher."""
+    from ftflow.commands.sweep import SweepOptions, _launcher
+    from ftflow.pipeline import SweepSettings
+    from ftflow.plugin.manager import load_plugins
+
+    plugins = load_plugins()
+    recipe = SweepSettings("ray", 2, {"address": None, "num_cpus": 1.0})
+    launcher, config = _launcher(plugins, SweepOptions(), recipe)
+    assert launcher.name == "ray" and (config.address, config.num_cpus) == (None, 1.0)
+    launcher, config = _launcher(plugins, SweepOptions(launcher_args=["num_cpus=2"]), recipe)
+    assert (config.address, config.num_cpus) == (None, 2.0)
+    launcher, _ = _launcher(plugins, SweepOptions(launcher="local"), recipe)  # ray's options are not local's
+    assert launcher.name == "local"

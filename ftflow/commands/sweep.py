@@ -9,7 +9,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ftflow.config.compose import override_key
 from ftflow.errors import UserError
+from ftflow.pipeline import SweepSettings
 from ftflow.plugin.manager import Plugins, load_plugins
 from ftflow.sweep.execute import PointJob, SweepLauncher
 from ftflow.sweep.points import SweepSpace, parse_space, swept_values
@@ -19,10 +21,10 @@ from ftflow.workspace import Workspace, new_run_id
 
 @dataclasses.dataclass
 class SweepOptions:
-    """The command line's sweep settings."""
+    """The command line's sweep settings (None: the recipe's ``sweep`` section decides)."""
 
-    launcher: str = "local"
-    jobs: int = 1
+    launcher: str | None = None
+    jobs: int | None = None
     launcher_args: list[str] = dataclasses.field(default_factory=list)
     optimize: list[str] | None = None  # [METRIC, max|min]
     trials: int | None = None
@@ -42,43 +44,58 @@ def _objective(options: SweepOptions) -> tuple[str | None, str]:
     return metric, direction
 
 
-def _launcher(plugins: Plugins, options: SweepOptions) -> tuple[SweepLauncher, Any]:
-    """The launcher provider and its config from ``--launcher-arg KEY=VALUE`` (values parsed as YAML)."""
+def _launcher(plugins: Plugins, options: SweepOptions, recipe: SweepSettings) -> tuple[SweepLauncher, Any]:
+    """The launcher provider and its config: the command line's ``--launcher`` and ``--launcher-arg KEY=VALUE``
+    (values parsed as YAML) over the recipe's ``sweep.launcher`` and ``sweep.launcher_args`` (the latter only
+    when the recipe's launcher is the one used)."""
     import yaml
 
     from ftflow.config.schema import validate
 
-    if options.jobs <= 0:
+    if options.jobs is not None and options.jobs <= 0:
         raise UserError(f"--jobs must be positive, got {options.jobs}")
-    info = plugins.registry.get("sweep_launcher", options.launcher, key="--launcher")
-    values = {}
+    if recipe.jobs <= 0:
+        raise UserError(f"sweep.jobs must be positive, got {recipe.jobs}")
+    name = options.launcher or recipe.launcher
+    key = "--launcher" if options.launcher else "sweep.launcher"
+    info = plugins.registry.get("sweep_launcher", name, key=key)
+    values = dict(recipe.launcher_args) if name == recipe.launcher else {}
     for item in options.launcher_args:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
+        arg, sep, value = item.partition("=")
+        if not sep or not arg:
             raise UserError(f"--launcher-arg '{item}': expected KEY=VALUE")
-        values[key] = yaml.safe_load(value) if value else None
-    return info.cls(), validate(info.cls.Config, values, prefix=f"launcher {options.launcher}")
+        values[arg] = yaml.safe_load(value) if value else None
+    return info.cls(), validate(info.cls.Config, values, prefix=f"launcher {name}")
 
 
-def _check_points(points: list[list[str]], recipes_dirs: list[str], plugins: Plugins) -> None:
-    """Compose and build every point's graph first: a bad value stops the sweep before anything runs."""
+def _check_points(points: list[list[str]], recipes_dirs: list[str], plugins: Plugins) -> SweepSettings:
+    """Compose and build every point's graph first: a bad value stops the sweep before anything runs.
+    Returns the recipe's ``sweep`` settings, which every point must agree on (they say how all run)."""
     from ftflow.session import open_session
 
+    settings: SweepSettings | None = None
     for point in points:
         try:
-            open_session(point, recipes_dirs, plugins)
+            mine = open_session(point, recipes_dirs, plugins).settings.sweep
         except UserError as exc:
             raise UserError(f"point {' '.join(point)}: {exc}") from None
+        if settings is not None and mine != settings:
+            differ = next(f.name for f in dataclasses.fields(mine) if getattr(mine, f.name) != getattr(settings, f.name))
+            raise UserError(f"sweep.{differ}: the points' recipes disagree ({getattr(settings, differ)!r} and "
+                            f"{getattr(mine, differ)!r}); a sweep runs all its points one way")
+        settings = mine
+    return settings or SweepSettings()
 
 
 class Sweep:
     """A sweep folder and the points launched into it so far."""
 
-    def __init__(self, space: SweepSpace, options: SweepOptions, recipes_dirs: list[str]) -> None:
+    def __init__(self, space: SweepSpace, options: SweepOptions, recipes_dirs: list[str], plugins: Plugins,
+                 recipe: SweepSettings) -> None:
         self.workspace = Workspace()
-        self.space, self.options = space, options
-        self.plugins = load_plugins()
-        self.launcher, self.launcher_config = _launcher(self.plugins, options)
+        self.space, self.plugins = space, plugins
+        self.launcher, self.launcher_config = _launcher(plugins, options, recipe)
+        self.options = dataclasses.replace(options, launcher=self.launcher.name, jobs=options.jobs or recipe.jobs)
         self.id = new_run_id()
         self.folder = self.workspace.root / "sweeps" / self.id
         self.extra = [*(a for d in recipes_dirs for a in ("--recipes-dir", str(Path(d).resolve()))),
@@ -134,15 +151,21 @@ def swept_overrides(space: SweepSpace, point: list[str]) -> list[str]:
 def cmd_sweep(overrides: list[str], recipes_dirs: list[str], options: SweepOptions) -> int:
     metric, direction = _objective(options)
     space = parse_space(overrides)
-    sweep = Sweep(space, options, recipes_dirs)
+    swept_setting = next((d.key for d in space.dimensions if override_key(d.key).split(".")[0] == "sweep"), None)
+    if swept_setting:
+        raise UserError(f"{override_key(swept_setting)}: sweep settings say how the points run; they cannot be swept")
+    plugins = load_plugins()
     if options.trials is not None:
-        from ftflow.sweep.optimize import optimize
+        from ftflow.sweep.optimize import optimize, probe
 
-        return optimize(sweep, metric or "", direction, options.trials)
+        recipe = _check_points([probe(space)], recipes_dirs, plugins)
+        return optimize(Sweep(space, options, recipes_dirs, plugins, recipe), metric or "", direction,
+                        options.trials)
     points = space.grid()
-    _check_points(points, recipes_dirs, sweep.plugins)
-    print(f"sweep {sweep.id}: {len(points)} points through the {options.launcher} launcher "
-          f"(up to {options.jobs} at once); folder {sweep.folder}", flush=True)
+    recipe = _check_points(points, recipes_dirs, plugins)
+    sweep = Sweep(space, options, recipes_dirs, plugins, recipe)
+    print(f"sweep {sweep.id}: {len(points)} points through the {sweep.options.launcher} launcher "
+          f"(up to {sweep.options.jobs} at once); folder {sweep.folder}", flush=True)
     sweep.run(points)
     return sweep.finish(metric, direction, {"command": overrides, "kind": "grid"})
 
@@ -207,6 +230,8 @@ def cmd_plan_sweep(overrides: list[str], recipes_dirs: list[str]) -> int:
             distinct.setdefault(name, set()).add(ident)
     console.print("builds for the whole sweep (at most; cached ones are skipped): "
                   + ", ".join(f"{name} {len(v)}" for name, v in distinct.items()), highlight=False)
+    console.print(f"launcher (recipe's sweep section; --launcher and --jobs override): {session.settings.sweep.launcher}, "
+                  f"up to {session.settings.sweep.jobs} at once", highlight=False)
     return 0
 
 

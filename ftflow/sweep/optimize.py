@@ -15,7 +15,7 @@ from ftflow.runs import _number
 
 if TYPE_CHECKING:
     from ftflow.commands.sweep import Sweep
-    from ftflow.sweep.points import Dimension
+    from ftflow.sweep.points import Dimension, SweepSpace
 
 
 def _suggest(trial: Any, dimension: Dimension) -> Any:
@@ -26,18 +26,20 @@ def _suggest(trial: Any, dimension: Dimension) -> Any:
     return trial.suggest_float(dimension.key, float(dimension.low), float(dimension.high), log=dimension.log)
 
 
+def probe(space: SweepSpace) -> list[str]:
+    """One point of the search space (each dimension's first choice or lower bound), checked before the search."""
+    return space.point({d.key: (d.choices[0] if d.discrete else d.low) for d in space.dimensions})
+
+
 def optimize(sweep: Sweep, metric: str, direction: str, trials: int) -> int:
     """Run ``trials`` points chosen by Optuna's TPE sampler (seeded: the same search twice asks the same points)."""
     try:
         import optuna
     except ImportError:
         raise UserError("--optimize with --trials needs Optuna: pip install 'ftflow[sweep]'") from None
-    from ftflow.commands.sweep import _check_points
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = sweep.space
-    probe = {d.key: (d.choices[0] if d.discrete else d.low) for d in space.dimensions}
-    _check_points([space.point(probe)], sweep.recipes_dirs, sweep.plugins)
     study = optuna.create_study(direction="maximize" if direction == "max" else "minimize",
                                 sampler=optuna.samplers.TPESampler(seed=0))
     print(f"search {sweep.id}: {trials} trials of {metric} ({direction}) through the {sweep.options.launcher} "
