@@ -158,6 +158,12 @@ class GgufExport(Provider):
             ctx.log(f"quantizing {cfg.base} -> {quant} ({threads} threads)")
             quantize(base_file, files[quant], quant, threads)
 
+        if cfg.base not in files:  # the 16-bit base is scratch here; the eval engine may want it
+            from ftflow_plugins.llamacpp.engine import donate
+
+            if donate(ctx, base_file, cfg.base):
+                ctx.log(f"kept the {cfg.base} file for the llama.cpp eval engine (workspace memo)")
+
         written: dict[str, Any] = {}
         for quant, path in files.items():
             info = describe_gguf(path)

@@ -88,19 +88,53 @@ def _exported(ctx: StageContext, tuned: bool) -> tuple[Path, str] | None:
     return (export.path / info["file"], info["sha256"]) if info else None
 
 
+def _memo_key(ctx: StageContext, tuned: bool, outtype: str) -> str:
+    from ftflow.cache.memo import Memo
+
+    return Memo.key(MEMO_VERSION, outtype, _converter_version(), ctx.inputs["model"].digest,
+                    ctx.inputs["train"].digest if tuned else None)
+
+
+def donate(ctx: StageContext, path: Path, outtype: str) -> bool:
+    """Hand a GGUF the export stage converted anyway (its 16-bit base for quantizing, not one of its
+    outputs) to the engine's memo, when it is the engine's type on this machine: the eval stage then
+    loads it instead of merging and converting the same model a second time.  ``path`` is moved.
+
+    Same model, same converter: the export merges the adapter with the same ``save_merged`` and reads the
+    same model and train parts, so the key is the one ``engine_gguf`` would compute.
+    """
+    import os
+    import shutil
+
+    from ftflow.cache.digests import sha256_file
+
+    memo = ctx.memo
+    if memo is None or outtype != engine_type() or not path.is_file():
+        return False
+    key = _memo_key(ctx, "train" in ctx.inputs, outtype)
+    if memo.file(key, ".gguf") is not None:
+        return False
+    staged = memo.tmp_dir() / f"{key}.{os.getpid()}.gguf"
+    try:
+        os.replace(path, staged)
+    except OSError:  # another file system
+        shutil.copyfile(path, staged)
+    sha256 = sha256_file(staged)
+    memo.put_file(key, staged, ".gguf")
+    memo.put(key, {"sha256": sha256})
+    return True
+
+
 def engine_gguf(ctx: StageContext, tuned: bool) -> tuple[Path, str]:
     """The base (or tuned) model as a GGUF file and its sha256: the export's, or converted on first use
     and memoised (the digest with it)."""
     from ftflow.cache.digests import sha256_file
-    from ftflow.cache.memo import Memo
 
     if (exported := _exported(ctx, tuned)) is not None:
         return exported
 
     outtype = engine_type()
-    parts = (MEMO_VERSION, outtype, _converter_version(), ctx.inputs["model"].digest,
-             ctx.inputs["train"].digest if tuned else None)
-    key = Memo.key(*parts)
+    key = _memo_key(ctx, tuned, outtype)
     memo = ctx.memo
     if memo is not None:
         known = memo.get(key)

@@ -246,3 +246,22 @@ def test_unconvertible_model_falls_back_once_or_fails_clearly(gguf_home, tmp_pat
     strict, _ = _ctx(gguf_home, tmp_path, engine="llamacpp", inputs=inputs)
     with pytest.raises(UserError, match=r"^eval.engine=llamacpp: .*FtflowOddForCausalLM is not supported"):
         BaseVariant().load(strict, "base", batch_size=2)
+
+
+def test_the_exports_scratch_base_file_spares_the_engine_a_conversion(gguf_home, tmp_path, shared_memo):
+    """``export=gguf`` quantizing from a scratch 16-bit file of the engine's type hands it to the memo:
+    the tuned variant then loads it (same key, no merge, no conversion); another type is not taken."""
+    from ftflow_plugins.llamacpp.engine import donate, engine_type
+
+    source, _ = engine_gguf(_ctx(gguf_home, tmp_path, memo=shared_memo)[0], True)
+    ctx, logs = _ctx(gguf_home, tmp_path)
+    scratch = tmp_path / "export-work" / "model.gguf"
+    scratch.parent.mkdir()
+    shutil.copyfile(source, scratch)
+    other = "f32" if engine_type() != "f32" else "f16"
+    assert not donate(ctx, scratch, other) and scratch.exists()
+    assert donate(ctx, scratch, engine_type()) and not scratch.exists()
+    tuned = TunedVariant().load(ctx, "tuned", batch_size=2)
+    tuned.close()
+    assert not logs and tuned.identity == f"gguf:{sha256_file(source)}"
+    assert not donate(ctx, source, engine_type())  # already there: the first file stays
