@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftflow import kinds
 from ftflow.errors import UserError
-from ftflow.provider import Provider
 
 
-class Backend(Provider):
-    kind = "backend"
+class Backend(kinds.Backend):
+    """The built-ins' base: bf16 where the GPU supports it."""
+
     libraries = ("torch",)
 
     def device(self) -> str:

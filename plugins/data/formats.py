@@ -12,10 +12,10 @@ An ``id`` and a ``meta`` mapping pass through when present.  Errors name ``file:
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.provider import Provider
+from ftflow.kinds import DataFormat
 
 ROLES = ("system", "user", "assistant", "tool")
 Messages = list[dict[str, Any]]
@@ -115,34 +115,6 @@ def _label(value: Any, where: str, field: str) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
         return value.strip().lower() in ("true", "1", "yes")
     raise UserError(f"{where}: field '{field}' must be a boolean label, got {value!r}")
-
-
-class DataFormat(Provider):
-    """Base of format providers: ``fields`` are the source columns (targets of ``data.columns``)."""
-
-    kind = "format"
-    #: The normalized row kind this format produces (``chat``, ``preference``, ``unpaired_preference``).
-    output: ClassVar[str] = "chat"
-    fields: ClassVar[tuple[str, ...]] = ()
-
-    def normalize(self, row: dict[str, Any], where: str) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def convert(self, row: dict[str, Any], where: str, columns: dict[str, str]) -> dict[str, Any]:
-        """Rename mapped columns, normalize, and pass ``id`` and ``meta`` through."""
-        row = dict(row)
-        for field, source in columns.items():
-            if source in row:
-                row[field] = row.pop(source)
-        out = self.normalize(row, where)
-        if "id" in row:
-            out = {"id": row["id"], **out}
-        if "meta" in row:
-            meta = _maybe_json(row["meta"])
-            if not isinstance(meta, dict):
-                raise UserError(f"{where}: field 'meta' must be an object")
-            out["meta"] = meta
-        return out
 
 
 class ChatFormat(DataFormat):

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ftflow.errors import UserError
-from ftflow.provider import Part, Provider, part
+from ftflow.kinds import Tokenizer
+from ftflow.provider import Part, part
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir, read_jsonl
 from ftflow_plugins.data.files import SOURCES_FILE, normalized_format
@@ -146,7 +147,7 @@ def with_passages(ctx: StageContext, conversations: list[list[dict[str, Any]]], 
     return out, {"share": share, "rows": len(chosen), "k": k, "context_words": words}
 
 
-class ChatTemplateTokenizer(Provider):
+class ChatTemplateTokenizer(Tokenizer):
     name = "chat-template"
     kind = "tokenize"
     version = "4"

@@ -15,8 +15,10 @@ import dataclasses
 import json
 from typing import Any, Literal
 
+from ftflow.kinds import Evaluator
+from ftflow.kinds.evaluation import component_options
 from ftflow.progress import progress
-from ftflow.provider import Part, Provider, part
+from ftflow.provider import Part, part
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import TRAINED, read_jsonl, seed_everything, write_jsonl
 from ftflow_plugins.evaluate.compare import compare, resolve_variant
@@ -47,6 +49,8 @@ class RefusalConfig:
 class GenerateConfig:
     variants: list[str] = dataclasses.field(default_factory=lambda: ["base", "tuned"])
     metrics: list[str] = dataclasses.field(default_factory=lambda: ["exact_match", "token_f1"])
+    #: Per metric, options for its Config (``eval.metric_options.rouge1.use_stemmer=false``), checked by plan.
+    metric_options: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     max_new_tokens: int = 128
     max_examples: int | None = None
     #: What base/tuned (and rag, tuned_rag, base_fewshot) decode on: llama.cpp from GGUF conversions of
@@ -123,7 +127,7 @@ def slice_metrics(field: str, metrics: dict[str, Any], scores: dict[str, list], 
     return out
 
 
-class GenerateEvaluator(Provider):
+class GenerateEvaluator(Evaluator):
     name = "generate"
     kind = "evaluator"
     version = "4"
@@ -163,6 +167,7 @@ class GenerateEvaluator(Provider):
                 problems.append(f"eval.variants: '{name}' needs the {', '.join(missing)} stage, which is disabled")
         if "base_fewshot" in cfg.variants and cfg.few_shot <= 0:
             problems.append("eval.variants: base_fewshot needs eval.few_shot > 0")
+        problems += component_options(stage, "metric", cfg.metrics, cfg.metric_options, "eval.metric_options")[1]
         names = list(cfg.metrics)
         for metric in cfg.metrics:
             comp = stage.components.get(f"metric.{metric}")
@@ -190,7 +195,7 @@ class GenerateEvaluator(Provider):
         from ftflow_plugins.evaluate.taxonomy import classify, summarize_failures
 
         cfg: GenerateConfig = ctx.config
-        metrics = {name: ctx.components[f"metric.{name}"].provider for name in cfg.metrics}
+        metrics = component_options(ctx.stage, "metric", cfg.metrics, cfg.metric_options, "eval.metric_options")[0]
         for metric in metrics.values():
             if hasattr(metric, "prepare"):
                 metric.prepare(ctx)

@@ -17,7 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ftflow.provider import Part, Provider
+from ftflow.kinds import Evaluator
+from ftflow.provider import Part
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import TRAINED, model_dir
 from ftflow_plugins.evaluate.compare import compare, resolve_variant
@@ -66,7 +67,7 @@ def _as_written(path: Path) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text()).get("dataset_kwargs") or {})
 
 
-class LmEvalEvaluator(Provider):
+class LmEvalEvaluator(Evaluator):
     name = "lm_eval"
     kind = "evaluator"
     version = "1"

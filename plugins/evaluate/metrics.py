@@ -19,12 +19,9 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from ftflow.provider import Provider
-
-if TYPE_CHECKING:
-    from ftflow.stage import StageContext
+from ftflow.kinds import Metric, mean
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans("", "", string.punctuation)
@@ -34,28 +31,6 @@ def normalize(text: str) -> str:
     """Lower-case, strip punctuation, articles and extra whitespace (SQuAD-style)."""
     text = _ARTICLES.sub(" ", text.lower().translate(_PUNCT))
     return " ".join(text.split())
-
-
-def mean(values: list[float | None]) -> float | None:
-    applicable = [v for v in values if v is not None]
-    return sum(applicable) / len(applicable) if applicable else None
-
-
-class Metric(Provider):
-    kind = "metric"
-    #: Extra numbers ``aggregate`` may report, as ``{name}_{extra}`` metrics (declared so a gate can name them).
-    extras: ClassVar[tuple[str, ...]] = ()
-
-    def prepare(self, ctx: StageContext) -> None:
-        """Read stage-level settings once before scoring (optional)."""
-
-    def score(self, prediction: str, reference: str, example: dict[str, Any]) -> float | None:
-        raise NotImplementedError
-
-    def aggregate(self, scores: list[float | None], predictions: list[str], references: list[str],
-                  rows: list[dict[str, Any]]) -> dict[str, Any]:
-        """``{"value": mean or None, "n": applicable examples, "extras": {name: number}, "details": {...}}``."""
-        return {"value": mean(scores), "n": sum(s is not None for s in scores), "extras": {}, "details": {}}
 
 
 def summarize(metric: Any, scores: list[float | None], predictions: list[str], references: list[str],

@@ -15,13 +15,22 @@ ftflow's own LCS F1 over SQuAD-normalised tokens is ``lcs_f1`` (``metrics.py``),
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from ftflow_plugins.evaluate.metrics import Metric, mean
 
 
+@dataclasses.dataclass
+class RougeConfig:
+    """``eval.metric_options.<rouge metric>.use_stemmer``: rouge-score's Porter stemmer (on by default)."""
+
+    use_stemmer: bool = True
+
+
 class _Rouge(Metric):
     rouge_type: ClassVar[str] = ""
+    Config = RougeConfig
     libraries = ("rouge-score", "nltk")  # nltk: the Porter stemmer rouge-score calls
     _scorer: Any = None
 
@@ -29,7 +38,7 @@ class _Rouge(Metric):
         if self._scorer is None:
             from rouge_score import rouge_scorer
 
-            self._scorer = rouge_scorer.RougeScorer([self.rouge_type], use_stemmer=True)
+            self._scorer = rouge_scorer.RougeScorer([self.rouge_type], use_stemmer=self.config.use_stemmer)
         return float(self._scorer.score(reference, prediction)[self.rouge_type].fmeasure)
 
 

@@ -9,41 +9,12 @@ model (``rag``, ``tuned+rag``), a served endpoint.  One provider may expand into
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Protocol
+from typing import Any
 
+from ftflow.kinds import Generator, Variant
 from ftflow.progress import advance
-from ftflow.provider import Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir
-
-
-class Generator(Protocol):
-    """Answers chat prompts.  ``identity`` is a content digest of what generates: generations are
-    memoised under it, so an unchanged variant is not regenerated when the eval stage reruns."""
-
-    identity: str
-    #: Optional, set by ``generate``: per prompt, whether the answer hit max_new_tokens (the failure
-    #: taxonomy reports truncation from it); RAG generators may also set ``last_retrieved`` (doc ids per
-    #: prompt) so citation metrics accept retrieved documents.  ``generate`` calls
-    #: ``ftflow.progress.advance(n)`` as answers finish, so the eval stage's bar for the variant moves.
-
-    def generate(self, prompts: list[list[dict[str, Any]]], max_new_tokens: int,
-                 json_schema: dict[str, Any] | None = None) -> list[str]: ...
-
-    def close(self) -> None: ...
-
-
-class Variant(Provider):
-    kind = "variant"
-    #: Upstream stages this variant reads; the evaluator reports a missing one before anything runs.
-    needs: ClassVar[tuple[str, ...]] = ()
-
-    def expand(self, ctx: StageContext) -> list[str]:
-        """Concrete variant names for this provider (most providers: just their own name)."""
-        return [self.name]
-
-    def load(self, ctx: StageContext, name: str, batch_size: int) -> Generator:
-        raise NotImplementedError
 
 
 class HfGenerator:

@@ -19,7 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ftflow.provider import Estimate, Part, Provider
+from ftflow.kinds import Exporter
+from ftflow.provider import Estimate, Part
 from ftflow.stage import StageContext
 from ftflow_plugins.export.merged import export_check, export_reads, save_merged
 
@@ -98,7 +99,7 @@ def quantize(source: Path, target: Path, quant: str, threads: int) -> None:
         raise RuntimeError(f"llama_model_quantize to {quant} failed (code {code})")
 
 
-class GgufExport(Provider):
+class GgufExport(Exporter):
     name = "gguf"
     kind = "export"
     version = "1"

@@ -6,7 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ftflow.provider import Part, Provider
+from ftflow.kinds import Exporter
+from ftflow.provider import Part
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import TRAINED, load_tokenizer, model_dir
 
@@ -80,7 +81,7 @@ def export_check(stage, upstream) -> list[str]:
     return []
 
 
-class MergedExport(Provider):
+class MergedExport(Exporter):
     name = "merged"
     kind = "export"
     version = "2"

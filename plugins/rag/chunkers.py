@@ -6,35 +6,9 @@ that is embedded and indexed: a passage about "the vote" is found by a question 
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import re
-from typing import Any
 
-from ftflow.provider import Provider
-from ftflow_plugins.rag.ingest import Document
-
-
-@dataclasses.dataclass
-class Chunk:
-    id: str
-    doc_id: str
-    title: str
-    text: str
-    heading: str = ""
-
-    @property
-    def indexed_text(self) -> str:
-        """What the embedder and BM25 see: title, heading, then the passage."""
-        head = " — ".join(p for p in (self.title, self.heading) if p)
-        return f"{head}\n{self.text}" if head else self.text
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.indexed_text.encode()).hexdigest()
-
-    def row(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+from ftflow.kinds import Chunk, Chunker, Document
 
 
 def word_windows(text: str, size: int, overlap: int) -> list[str]:
@@ -51,13 +25,6 @@ def word_windows(text: str, size: int, overlap: int) -> list[str]:
         if start + size >= len(words):
             break
     return windows
-
-
-class Chunker(Provider):
-    kind = "chunker"
-
-    def chunk(self, doc: Document, size: int, overlap: int) -> list[Chunk]:
-        raise NotImplementedError
 
 
 class FixedChunker(Chunker):

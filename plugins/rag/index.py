@@ -18,7 +18,8 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from ftflow.provider import Part, Provider, part
+from ftflow.kinds import RagIndexer
+from ftflow.provider import Part, part
 from ftflow.stage import StageContext
 
 
@@ -47,7 +48,7 @@ class RagIndexConfig:
 RAG_INDEX = part("index/*")
 
 
-class RagIndex(Provider):
+class RagIndex(RagIndexer):
     name = "index"
     kind = "rag"
     version = "2"  # 2: k and context_words are reader settings, no longer in index.json; no metrics

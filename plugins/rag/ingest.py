@@ -6,31 +6,16 @@ by chunk text, so a corpus edit re-embeds only the chunks of the documents that 
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 from ftflow.errors import UserError
+from ftflow.kinds import Document
 
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".jsonl": "jsonl", ".html": "html",
             ".htm": "html"}
-
-
-@dataclasses.dataclass
-class Document:
-    id: str
-    title: str
-    text: str
-    meta: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    @property
-    def digest(self) -> str:
-        """Content hash over what chunking and embedding read (id, title, text)."""
-        return hashlib.sha256(json.dumps([self.id, self.title, self.text]).encode()).hexdigest()
 
 
 class _HtmlText(HTMLParser):

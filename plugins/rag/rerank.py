@@ -18,12 +18,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ftflow.provider import Provider
+from ftflow import kinds
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
 
-class Reranker(Provider):
+class Reranker(kinds.Reranker):
     kind = "reranker"
 
     def build(self, root: Path, rows: list[dict[str, Any]], settings: Any, seed: int, work: Path,

@@ -13,21 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.provider import Provider
+from ftflow.kinds import VectorStore
 
 CHROMA_URL_ENV = "FTFLOW_CHROMA_URL"
-
-
-class VectorStore(Provider):
-    kind = "vectorstore"
-
-    def write(self, path: Path, rows: list[dict[str, Any]], vectors: Any, url: str | None) -> dict[str, Any]:
-        """Store ``rows`` (id, doc_id, ...) with their vectors; return what ``search`` needs later."""
-        raise NotImplementedError
-
-    def search(self, path: Path, info: dict[str, Any], vector: Any, k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the ``k`` nearest chunks, best first."""
-        raise NotImplementedError
 
 
 class LanceStore(VectorStore):

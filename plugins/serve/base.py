@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import ConfigError, UserError
-from ftflow.provider import Provider
+from ftflow.kinds import Server
 from ftflow.workspace import Workspace
 from ftflow_plugins.serve.config import AUTO, Route, ServeConfig, api_keys, check
 from ftflow_plugins.serve.gateway import Gateway, GatewaySettings, Upstream
@@ -51,7 +51,7 @@ class ServeSession:
     runtime: Path = dataclasses.field(default_factory=Path)  # private 0700 dir: backend sockets, key files
 
 
-class ServerProvider(Provider):
+class ServerProvider(Server):
     kind = "server"
     Config = ServeConfig
     #: Shown in the startup banner.

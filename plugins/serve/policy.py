@@ -16,32 +16,8 @@ import json
 import re
 from typing import Any
 
-from ftflow.provider import Provider
+from ftflow.kinds import Policy, Refused
 from ftflow_plugins.serve.limits import ApiError
-
-
-class Refused(Exception):
-    """A request or answer a policy refuses: the client gets ``message`` as the assistant's answer."""
-
-    def __init__(self, policy: str, message: str) -> None:
-        super().__init__(message)
-        self.policy, self.message = policy, message
-
-
-class Policy(Provider):
-    kind = "policy"
-    #: Whether ``check_output`` may change the answer (a streamed answer is then buffered whole).
-    rewrites_output = False
-
-    def __init__(self, config: Any = None) -> None:
-        self.config = config if config is not None else self.Config()
-
-    def check_request(self, text: str) -> None:
-        """Raise Refused for a request that must not reach the model."""
-
-    def check_output(self, text: str) -> tuple[str, int]:
-        """(the answer to return, how many violations were found in it); raise Refused or ApiError."""
-        return text, 0
 
 
 @dataclasses.dataclass

@@ -7,12 +7,13 @@ import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 
+from ftflow import kinds
 from ftflow.errors import UserError
-from ftflow.provider import Provider
 
 
-class Adapter(Provider):
-    kind = "adapter"
+class Adapter(kinds.Adapter):
+    """The built-ins' base: loads with transformers' auto classes."""
+
     libraries = ("torch", "transformers", "peft")
     #: True when only adapter weights are trained and saved (the base is never copied).
     is_peft = True

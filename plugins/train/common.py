@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.provider import Part, Provider, part
+from ftflow.kinds import Method
+from ftflow.provider import Part, part
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir, seed_everything
 from ftflow_plugins.train.memory import choose_checkpointing
@@ -48,7 +49,7 @@ REPORTERS = {"tensorboard": "tensorboard", "mlflow": "mlflow", "trackio": "track
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
-class RawRowsMethod(Provider):
+class RawRowsMethod(Method):
     """A trl method that tokenizes raw preference or prompt rows itself: it reads model and data only,
     so the chat tokenize stage is left out of its graph."""
 

@@ -17,27 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ftflow.errors import UserError
-from ftflow.provider import Provider
+from ftflow.kinds import Launcher
 
 if TYPE_CHECKING:
     from ftflow.stage import StageContext
 
 ENTRY_MODULE = "ftflow_plugins.train.launch_entry"
 RESULT_FILE = "launch_result.json"
-
-
-class Launcher(Provider):
-    kind = "launcher"
-
-    def should_relaunch(self, config: Any) -> bool:
-        return False
-
-    def relaunch(self, ctx: StageContext, config: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def training_args(self, config: Any) -> dict[str, Any]:
-        """Extra ``TrainingArguments`` (parallelism settings)."""
-        return {}
 
 
 class LocalLauncher(Launcher):

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from ftflow.provider import Estimate, Part, Provider, part
+from ftflow.kinds import Method
+from ftflow.provider import Estimate, Part, part
 from ftflow.stage import StageContext
 from ftflow_plugins.train.common import (
     TRAIN_CODE,
@@ -59,7 +60,7 @@ def packed_dataset(train_ds: Any, max_length: int, seed: int) -> Any:
                                         "assistant_masks": shuffled["assistant_masks"]}, max_length))
 
 
-class SftMethod(Provider):
+class SftMethod(Method):
     name = "sft"
     kind = "method"
     version = "1"
