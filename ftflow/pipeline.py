@@ -12,6 +12,8 @@ from typing import Any
 
 from ftflow.config.schema import validate
 from ftflow.errors import ConfigError, GraphError, UserError
+from ftflow.exports import KEY as EXPORTS_KEY
+from ftflow.exports import export_stages
 from ftflow.graph import Component, Graph, Stage
 from ftflow.plugin.registry import ProviderRegistry
 from ftflow.provider import read_parts, unmet_requirements
@@ -85,9 +87,10 @@ def _section(config: dict[str, Any], group: str) -> tuple[str | None, dict[str, 
 
 def _unconsumed(name: str, stages: list[Stage]) -> bool:
     """True for an only-if-consumed stage that enabled readers could use but all decline."""
-    if not _slot(name).only_if_consumed:
+    slots = {s.name for s in SLOTS}  # exporters of `exports` are stages without a slot
+    if name not in slots or not _slot(name).only_if_consumed:
         return False
-    readers = [s for s in stages if any(up == name for up, _ in _slot(s.name).inputs)]
+    readers = [s for s in stages if s.name in slots and any(up == name for up, _ in _slot(s.name).inputs)]
     return bool(readers) and not any(name in s.inputs.values() for s in readers)
 
 
@@ -96,7 +99,7 @@ def _slot(name: str) -> Slot:
 
 
 def settings_of(config: dict[str, Any]) -> RunSettings:
-    groups = {s.group for s in SLOTS} | set(COMPONENT_KINDS)
+    groups = {s.group for s in SLOTS} | set(COMPONENT_KINDS) | {EXPORTS_KEY}
     top = {k: v for k, v in config.items() if k not in groups}
     return validate(RunSettings, top)
 
@@ -107,7 +110,7 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
     try:
         settings_of(config)
     except ConfigError as exc:
-        valid = sorted({s.group for s in SLOTS} | set(COMPONENT_KINDS) | {"seed", "description", "sweep"})
+        valid = sorted({s.group for s in SLOTS} | set(COMPONENT_KINDS) | {EXPORTS_KEY, "seed", "description", "sweep"})
         problems.append(f"{exc} (top-level keys: {', '.join(valid)})")
 
     def resolve(group: str, kind: str) -> tuple[Any, Any] | None:
@@ -151,6 +154,7 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
                                 f"which is disabled")
         stages.append(Stage(slot.name, slot.kind, info, stage_config, inputs, components, group=slot.group))
         enabled.add(slot.name)
+    stages += export_stages(config, registry, stages, resolve, problems)
     if problems:
         raise GraphError(problems)
     graph = Graph([s for s in stages if not _unconsumed(s.name, stages)])
