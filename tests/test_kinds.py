@@ -1,0 +1,61 @@
+"""The public plugin API (``ftflow.kinds``): a contract for every kind, honoured by every built-in, documented
+in docs/plugins.md, scaffolded by ``ftflow plugin new --kind K`` — datasette's rule, applied to kinds."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftflow import kinds
+from ftflow.plugin.manager import load_plugins
+from ftflow.provider import KINDS, Provider
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+
+
+def test_every_kind_has_one_contract():
+    assert sorted(kinds.CONTRACTS) == sorted(KINDS)
+    for kind, contract in kinds.CONTRACTS.items():
+        assert issubclass(contract, Provider) and contract.kind == kind
+        assert (contract.__doc__ or "").strip(), f"the {kind} contract needs a docstring"
+
+
+def test_the_api_is_versioned():
+    major, minor = (int(p) for p in kinds.API_VERSION.split("."))
+    assert kinds.api_at_least(f"{major}.0") and kinds.api_at_least(kinds.API_VERSION)
+    assert not kinds.api_at_least(f"{major}.{minor + 1}") and not kinds.api_at_least(f"{major + 1}.0")
+
+
+def test_contracts_import_no_plugin_and_no_heavy_library():
+    code = ("import sys, ftflow.kinds; bad = [m for m in sys.modules if m.split('.')[0] in "
+            "('ftflow_plugins', 'torch', 'transformers', 'numpy', 'rich', 'datasets')]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_every_built_in_provider_subclasses_its_contract():
+    offenders = [f"{i.kind}:{i.name} ({i.cls.__module__})" for i in load_plugins().registry
+                 if i.package == "ftflow" and not issubclass(i.cls, kinds.CONTRACTS[i.kind])]
+    assert offenders == []
+
+
+def _reference_section(kind: str) -> str:
+    text = DOCS.read_text()
+    match = re.search(rf"^### `{re.escape(kind)}`.*?(?=^### |^## |\Z)", text, flags=re.M | re.S)
+    return match.group(0) if match else ""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_has_a_reference_section(kind: str) -> None:
+    section = _reference_section(kind)
+    assert section, f"docs/plugins.md needs a '### `{kind}`' section under 'Reference: the kinds'"
+    contract = kinds.CONTRACTS[kind]
+    assert f"`ftflow.kinds.{contract.__name__}`" in section, f"name the contract of {kind}"
+    for path in getattr(contract, "layout", {}):
+        assert f"`{path}`" in section, f"{kind}: document the artifact file {path}"
+    for key in getattr(contract, "returns", {}):
+        assert f"`{key}`" in section, f"{kind}: document the metadata key {key}"
