@@ -60,7 +60,7 @@ class SweepSettings:
     launcher: str = "local"
     jobs: int = 1
     #: The launcher's options (``--launcher-arg KEY=VALUE``); used only with this launcher.
-    launcher_args: dict[str, Any] = dataclasses.field(default_factory=dict)
+    launcher_args: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass

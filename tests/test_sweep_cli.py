@@ -43,6 +43,8 @@ def user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (["run", "-m", "recipe=smoke", "adapter=lora,full", "--launcher", "ray", "--launcher-arg", "adress=x"],
      "adress"),
     (["run", "-m", "recipe=smoke", "adapter=lora,full", "--jobs", "0"], "--jobs must be positive"),
+    (["run", "-m", "recipe=smoke", "adapter=lora,full", "sweep.launcher=slurm", "sweep.launcher_args={partition: 3}"],
+     "launcher slurm.partition: expected str"),
     (["run", "-m", "recipe=smoke", "adapter=lora,full", "--trials", "2"], "--trials needs --optimize"),
     (["run", "-m", "recipe=smoke", "adapter=lora,full", "--optimize", "eval.tuned.token_f1", "up"],
      "the direction is max or min"),

@@ -59,7 +59,7 @@ def _launcher(plugins: Plugins, options: SweepOptions, recipe: SweepSettings) ->
     name = options.launcher or recipe.launcher
     key = "--launcher" if options.launcher else "sweep.launcher"
     info = plugins.registry.get("sweep_launcher", name, key=key)
-    values = dict(recipe.launcher_args) if name == recipe.launcher else {}
+    values = dict(recipe.launcher_args or {}) if name == recipe.launcher else {}
     for item in options.launcher_args:
         arg, sep, value = item.partition("=")
         if not sep or not arg:
