@@ -10,7 +10,8 @@ A provider is a class with a few class attributes and one method that does the w
   only that enters the key (``part(...)`` builds one), so e.g. training is not redone for a new eval set.
 * ``reader_settings`` names config fields that only tell readers how to use the artifact (a retrieval
   index's ``k``): they leave this stage's key and enter the key of every stage that reads it.
-* ``code_modules`` names helper modules outside the provider's package whose source enters the key.
+* ``code_modules`` names helper modules whose source enters the key besides the provider's own module
+  and the modules it imports from its package (found by reading the source; see ``cache/keys.code_files``).
 * ``libraries`` names distributions whose installed versions enter the cache key (read from metadata,
   never imported).
 * ``run(ctx)`` writes files into ``ctx.output_dir`` and returns a JSON-able metadata dict.
@@ -103,7 +104,8 @@ class Provider:
     #: reach those readers as ``ctx.inputs[name].settings``.  Readers take them from there, never from the
     #: artifact (a cached artifact was built under other values).
     reader_settings: ClassVar[tuple[str, ...]] = ()
-    #: Extra modules (dotted names) whose source enters the code fingerprint, e.g. shared helpers.
+    #: Extra modules (dotted names) whose source enters the code fingerprint, e.g. shared helpers of another
+    #: package or modules loaded by name; imports within the provider's own package are followed anyway.
     code_modules: ClassVar[tuple[str, ...]] = ()
     #: Metadata keys ``run`` returns that measure this execution rather than describe the artifact
     #: (timings, throughput, peak memory, host paths): they go to the entry's unhashed ``record`` and the

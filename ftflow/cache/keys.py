@@ -13,6 +13,7 @@ can say which of these changed (``explain``).
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import importlib.util
@@ -29,21 +30,82 @@ from ftflow.provider import Part, read_parts
 
 
 @cache
+def _top_level(top: str) -> tuple[Path | None, tuple[Path, ...]]:
+    """A top-level module's file and, for a package, its directories (finding a top-level name imports
+    nothing)."""
+    spec = importlib.util.find_spec(top)
+    if spec is None:
+        return None, ()
+    origin = Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
+    return origin, tuple(Path(p) for p in spec.submodule_search_locations or ())
+
+
+@cache
+def _module_path(name: str) -> Path | None:
+    """The source file of module ``name``, found on disk (nothing is imported); None where ``name`` is no
+    module with Python source (an attribute, a compiled extension)."""
+    top, *rest = name.split(".")
+    origin, dirs = _top_level(top)
+    if not rest:
+        return origin
+    return next((c for d in dirs for c in (d.joinpath(*rest).with_suffix(".py"), d.joinpath(*rest, "__init__.py"))
+                 if c.is_file()), None)
+
+
+@cache
+def _module_imports(name: str) -> frozenset[str]:
+    """The modules ``name``'s source imports, anywhere in it (lazy imports inside functions count).
+    ``from pkg import x`` names the module ``pkg.x`` where there is one, else ``pkg`` itself."""
+    path = _module_path(name)
+    if path is None:
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = name.split(".")
+                parts = parts[: len(parts) - node.level + (1 if path.name == "__init__.py" else 0)]
+                base = ".".join(parts + ([base] if base else []))
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                own = base.split(".")[0] == name.split(".")[0]  # other packages' modules are not followed
+                names.add(sub if own and _module_path(sub) is not None else base)
+    return frozenset(names)
+
+
+@cache
+def code_files(cls: type) -> tuple[Path, ...]:
+    """The source files a provider's behaviour depends on: its module, the modules it declares in
+    ``code_modules``, and every module these import from their own top-level package, transitively.
+
+    A sibling module that nothing here imports (``grpo.py`` for the SFT provider) is left out, so editing
+    it re-keys only its own stages.  Importing a package (``from pkg import x`` where ``x`` is not a
+    module) pulls in its ``__init__``, and with it whatever that imports."""
+    files: set[Path] = set()
+    seen: set[str] = set()
+    todo = [(name, name.split(".")[0]) for name in (cls.__module__, *getattr(cls, "code_modules", ()))]
+    while todo:
+        name, top = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_path(name)
+        if path is not None:
+            files.add(path)
+            todo += [(n, top) for n in _module_imports(name) if n.split(".")[0] == top and n not in seen]
+    return tuple(sorted(files))
+
+
+@cache
 def code_fingerprint(cls: type) -> str:
-    """Hash of the source files of the provider's package (its module's folder, non-recursive)."""
-    source = inspect.getsourcefile(cls)
-    if source is None:
+    """Hash of ``code_files(cls)``: the provider's module and the modules of its package it uses."""
+    if inspect.getsourcefile(cls) is None:
         return "no-source"
-    module_path = Path(source)
-    files = [module_path]
-    if module_path.parent.joinpath("__init__.py").exists():
-        files = sorted(module_path.parent.glob("*.py"))
-    for module in getattr(cls, "code_modules", ()):
-        spec = importlib.util.find_spec(module)
-        if spec and spec.origin:
-            files.append(Path(spec.origin))
     digest = hashlib.sha256()
-    for path in files:
+    for path in code_files(cls):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
