@@ -92,7 +92,8 @@ class BatchDecoder:
             queue, free, active = list(range(len(prompts)))[::-1], list(range(n_seq))[::-1], []
             while queue or active:
                 while queue and free:
-                    index, seq_id = queue.pop(), free.pop()
+                    index, seq_id = queue.pop(), min(free)  # the lowest: contiguous ids batch (fill_batch)
+                    free.remove(seq_id)
                     if shared:  # the slot starts from a copy of the prefix's KV cache
                         llama_cpp.llama_memory_seq_cp(ctx.memory, n_seq, seq_id, -1, -1)
                     active.append(_Slot(index, seq_id, list(prompts[index][shared:]), pos=shared))
@@ -129,27 +130,34 @@ def fill_batch(b: Any, active: Sequence[Any], n_batch: int, logits: bool = True)
     ``active`` items have ``seq_id``, ``pos``, ``pending`` (prompt tokens still to feed) and ``next_token``
     (chosen, not yet fed); shared by the eval decoder and the serving slots.  Returns (batch row, item) for
     the rows whose logits choose an item's next token (``logits=False``: a prefix that wants none).
+
+    The tokens go in increasing ``seq_id`` order.  With one KV stream per sequence (``kv_unified`` off)
+    llama.cpp cuts a batch into micro-batches of sequences whose ids follow each other in batch order
+    (``split_equal``, sequential), so eight one-token sequences in an order like 3,0,5,1,... run as up to
+    eight graph computations of one token each instead of one of eight: no batching at all.  Take the
+    lowest free id for a new sequence too, so the active ids stay contiguous.
     """
-    b.n_tokens = 0
-    rows: list[tuple[int, Any]] = []
-
-    def add(token: int, item: Any, wants_logits: bool) -> None:
-        n = b.n_tokens
-        b.token[n], b.pos[n], b.n_seq_id[n], b.logits[n] = token, item.pos, 1, wants_logits
-        b.seq_id[n][0] = item.seq_id
-        b.n_tokens = n + 1
-        item.pos += 1
-        if wants_logits:
-            rows.append((n, item))
-
+    plan: list[tuple[Any, list[int], bool]] = []  # (item, tokens to feed, whether the last one wants logits)
     for item in active:
         if item.next_token is not None:
-            add(item.next_token, item, True)
+            plan.append((item, [item.next_token], True))
             item.next_token = None
+    room = n_batch - len(plan)
     for item in active:
-        room = n_batch - b.n_tokens
         if item.pending and room > 0:
             chunk, item.pending = item.pending[:room], item.pending[room:]
-            for k, token in enumerate(chunk):
-                add(token, item, logits and not item.pending and k == len(chunk) - 1)
+            room -= len(chunk)
+            plan.append((item, chunk, logits and not item.pending))
+    plan.sort(key=lambda entry: entry[0].seq_id)
+    b.n_tokens = 0
+    rows: list[tuple[int, Any]] = []
+    for item, tokens, wants_logits in plan:
+        for k, token in enumerate(tokens):
+            n, last = b.n_tokens, k == len(tokens) - 1
+            b.token[n], b.pos[n], b.n_seq_id[n], b.logits[n] = token, item.pos, 1, wants_logits and last
+            b.seq_id[n][0] = item.seq_id
+            b.n_tokens = n + 1
+            item.pos += 1
+            if wants_logits and last:
+                rows.append((n, item))
     return rows

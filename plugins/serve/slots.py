@@ -124,7 +124,8 @@ class Engine:
                     break
                 if job.cancelled:
                     continue
-                job.seq, job.pos = free.pop(), 0
+                job.seq, job.pos = min(free), 0  # the lowest free stream: contiguous ids batch (fill_batch)
+                free.remove(job.seq)
                 self._reuse(job)
                 active.append(job)
             for job in [j for j in active if j.cancelled]:  # clients that went away

@@ -74,3 +74,39 @@ def test_a_shared_prompt_prefix_is_copied_not_recomputed(llm):
     (text, _), = run(engine, [Job(llm.tokenize(second.encode()), 8, temperature=0)])
     assert engine.reused >= 16  # the system prompt's tokens
     assert text == llm.create_completion(second, max_tokens=8, temperature=0)["choices"][0]["text"]
+
+
+def test_a_step_feeds_the_sequences_in_stream_order():
+    """llama.cpp splits a multi-stream batch into micro-batches of consecutive sequence ids in batch order:
+    a step must list its sequences by id, whatever order they were admitted in, or it decodes in pieces."""
+    from llama_cpp import _internals
+
+    from ftflow_plugins.llamacpp.batch import fill_batch
+
+    batch = _internals.LlamaBatch(n_tokens=8, embd=0, n_seq_max=1, verbose=False)
+    b = batch.batch
+    gen3, new0, gen1, new2 = (Job([], 4) for _ in range(4))
+    for job, seq in ((gen3, 3), (new0, 0), (gen1, 1), (new2, 2)):
+        job.seq = seq
+    gen3.next_token, gen3.pos, gen1.next_token, gen1.pos = 30, 7, 10, 5
+    new0.pending, new2.pending = [100, 101, 102], [200, 201, 202, 203, 204]
+    rows = fill_batch(b, [gen3, new0, gen1, new2], n_batch=8)  # 2 generated + 6 prompt tokens fit
+    seqs = [b.seq_id[i][0] for i in range(b.n_tokens)]
+    assert seqs == [0, 0, 0, 1, 2, 2, 2, 3]
+    assert [b.token[i] for i in range(b.n_tokens)] == [100, 101, 102, 10, 200, 201, 202, 30]
+    assert [b.pos[i] for i in range(b.n_tokens)] == [0, 1, 2, 5, 0, 1, 2, 7]
+    assert [bool(b.logits[i]) for i in range(b.n_tokens)] == [False, False, True, True, False, False, False, True]
+    assert rows == [(2, new0), (3, gen1), (7, gen3)]  # new2 still has prompt tokens left: no logits yet
+    assert new2.pending == [203, 204] and gen1.next_token is None and (gen1.pos, new2.pos) == (6, 3)
+    batch.close()
+
+
+def test_new_requests_take_the_lowest_free_streams(llm):
+    engine = Engine(llm, slots=3, n_ctx=128, start=False)
+    tokens = llm.tokenize(b"Hello there")
+    first = [Job(list(tokens), 6, temperature=0), Job(list(tokens), 1, temperature=0),
+             Job(list(tokens), 3, temperature=0)]
+    run(engine, first)  # streams 0, 1, 2 freed in the order 1, 2, 0 (unless an end token comes first)
+    later = [Job(list(tokens), 2, temperature=0) for _ in range(2)]
+    run(engine, later)
+    assert sorted(job.seq for job in later) == [0, 1]
