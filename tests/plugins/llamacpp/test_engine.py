@@ -109,15 +109,28 @@ def _chat_tokens(llm, prompts) -> list[list[int]]:
     return [llm.tokenize(formatter(messages=p).prompt.encode(), add_bos=False, special=True) for p in prompts]
 
 
-def test_batched_decoding_is_greedy(gguf_home, tmp_path, shared_memo):
-    """Every token the batch decoder picks (2 slots for 5 prompts: slots are reused; the system prompt is
-    shared) is the argmax of the model's logits for that sequence, up to float noise, checked against
-    a fresh one-sequence context fed the same tokens (teacher forcing)."""
+@pytest.mark.parametrize("n_seq", [2, 4])
+def test_batched_decoding_is_greedy(gguf_home, tmp_path, shared_memo, monkeypatch, n_seq):
+    """Every token the batch decoder picks (2 or 4 slots for 5 prompts: slots are reused, and with 4 the
+    sequences move to lower ids in the tail; the system prompt is shared) is the argmax of the model's logits for
+    that sequence, up to float noise, checked against a fresh one-sequence context fed the same tokens
+    (teacher forcing)."""
     import llama_cpp
     import numpy as np
 
+    from ftflow_plugins.llamacpp import batch
     from ftflow_plugins.llamacpp.backend import load_llama
     from ftflow_plugins.llamacpp.batch import BatchDecoder, common_prefix
+
+    moves: list[int] = []
+    compact = batch._compact
+
+    def counting(ctx, active, free):
+        before = sorted(s.seq_id for s in active)
+        compact(ctx, active, free)
+        moves.append(sum(a != b for a, b in zip(before, sorted(s.seq_id for s in active), strict=True)))
+
+    monkeypatch.setattr(batch, "_compact", counting)
 
     ctx, _ = _ctx(gguf_home, tmp_path, memo=shared_memo)
     path, _ = engine_gguf(ctx, tuned=True)
@@ -128,8 +141,10 @@ def test_batched_decoding_is_greedy(gguf_home, tmp_path, shared_memo):
     try:
         tokens = _chat_tokens(llm, prompts)
         assert common_prefix(tokens) > 10
-        results = BatchDecoder(llm, n_seq=2).generate(tokens, 10)
+        # 4 slots fed 16 prompt tokens a step start (and end) one after another: gaps to compact
+        results = BatchDecoder(llm, n_seq=n_seq, n_batch=512 if n_seq == 2 else 16).generate(tokens, 10)
         assert [hit for _, hit in results] == [len(g) == 10 for g, _ in results]
+        assert n_seq == 2 or sum(moves) > 0
         vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
         for prompt, (generated, hit) in zip(tokens, results, strict=True):
             checker.reset()
