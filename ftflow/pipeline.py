@@ -136,9 +136,9 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
             comp = resolve(group, COMPONENT_KINDS[group])
             if comp is not None:
                 components[group] = Component(COMPONENT_KINDS[group], comp[0], comp[1])
-        for kind, name in info.cls().uses(stage_config):
+        for kind, name, *named_by in info.cls().uses(stage_config):
             try:
-                used = registry.get(kind, name, key=slot.group)
+                used = registry.get(kind, name, key=named_by[0] if named_by else slot.group)
                 components[f"{kind}.{name}"] = Component(kind, used, used.cls.Config())
             except UserError as exc:
                 problems.append(str(exc))

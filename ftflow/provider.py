@@ -126,11 +126,13 @@ class Provider:
         (a tokenizer reads the retrieval index only to add passages)."""
         return self.consumes
 
-    def uses(self, config: Any) -> list[tuple[str, str]]:
+    def uses(self, config: Any) -> list[tuple[str, str]] | list[tuple[str, str, str]]:
         """Other providers (kind, name) this stage calls, e.g. the metrics an evaluator computes.
 
         They are looked up when the graph is built (a typo lists the available ones), enter the stage's
-        cache key, and reach ``run`` as ``ctx.components["kind.name"]``.
+        cache key, and reach ``run`` as ``ctx.components["kind.name"]``.  A third element names the config
+        key that chose the provider (``data.sources[1].format``), so an unknown name is reported there
+        rather than at the section.
         """
         return []
 

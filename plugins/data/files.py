@@ -1,27 +1,39 @@
 """The ``files`` data provider: read train/eval files, validate every row, write normalized JSONL.
 
 The format provider named by ``data.format`` (see ``formats.py``) normalizes rows; it enters the cache
-key through ``uses()``.  Without a tokenizer, length is checked here with a conservative bound (a row
-with more than ``MAX_CHARS_PER_TOKEN`` characters per allowed token cannot fit); the exact token
-check, the truncation rate and packing are the tokenize stage's, which has the tokenizer.
+key through ``uses()``.  ``data.sources`` replaces ``data.train`` with several files or ``datasets``
+sources mixed by weight (``sources.py``).  Without a tokenizer, length is checked here with a
+conservative bound (a row with more than ``MAX_CHARS_PER_TOKEN`` characters per allowed token cannot
+fit); the exact token check, the truncation rate and packing are the tokenize stage's, which has the
+tokenizer.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.kinds import DataSource
-from ftflow.provider import Estimate
+from ftflow.provider import Estimate, Provider
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import write_jsonl
 from ftflow_plugins.data.formats import DataFormat
 from ftflow_plugins.data.quality import QualityConfig, enforce, quality_report, render_markdown, row_chars
 from ftflow_plugins.data.readers import iter_records
+from ftflow_plugins.data.sources import (
+    SourceConfig,
+    dataset_records,
+    is_hub,
+    label,
+    load_dataset_rows,
+    mix,
+    render_sources,
+    source_problems,
+)
+from ftflow_plugins.data.sources import external_inputs as source_inputs
 
 #: No BPE tokenizer we know averages more characters per token on real text (English is ~4).
 MAX_CHARS_PER_TOKEN = 10
@@ -32,7 +44,7 @@ SOURCES_FILE = "sources.json"
 
 @dataclasses.dataclass
 class FilesConfig:
-    train: str = ""
+    train: str | None = ""  # one file; or list it (and others) in sources
     eval: str | None = None
     format: str = "chat"  # a format provider: chat, alpaca, prompt_completion, preference, ...
     columns: dict[str, str] = dataclasses.field(default_factory=dict)  # format field -> column in the file
@@ -40,13 +52,24 @@ class FilesConfig:
     max_rows: int | None = None
     label_field: str | None = None  # a meta key whose balance and conflicts the report shows
     quality: QualityConfig = dataclasses.field(default_factory=QualityConfig)
+    #: Train rows from several files or datasets sources, mixed by weight (docs/data.md "Sources and mixing").
+    sources: list[SourceConfig] = dataclasses.field(default_factory=list)
+    mix_rows: int | None = None  # train rows of a weighted mix; null: the most that repeat no row
+    seed: int | None = None  # the seed of the mix's draws; null: the run's seed
 
 
 def load_split(path: Path, fmt: DataFormat, columns: dict[str, str] | None = None,
                max_length: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Normalized rows of one file and each row's ``file:line``; the first invalid row is an error."""
+    return convert_records(iter_records(path), fmt, columns, max_length)
+
+
+def convert_records(records: Iterable[tuple[str, dict[str, Any]]], fmt: DataFormat,
+                    columns: dict[str, str] | None = None,
+                    max_length: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Normalized rows of (location, record) pairs and their locations; the first invalid row is an error."""
     rows, where = [], []
-    for location, record in iter_records(path):
+    for location, record in records:
         row = fmt.convert(record, location, columns or {})
         if max_length is not None and (chars := row_chars(row)) > max_length * MAX_CHARS_PER_TOKEN:
             raise UserError(f"{location}: row has {chars} characters, more than max_length {max_length} tokens "
@@ -73,12 +96,13 @@ def length_notes(report: dict[str, Any], splits: dict[str, tuple[list[dict[str, 
 def normalized_format(data_stage: Any) -> str:
     """The row kind a data stage writes (``chat``, ``preference``, ``unpaired_preference``), from its
     format component: alpaca and prompt_completion sources give ``chat`` rows.  For ``check()`` methods."""
-    fmt = getattr(data_stage.config, "format", "chat")
+    sources = getattr(data_stage.config, "sources", None)
+    fmt = (sources[0].format if sources else None) or getattr(data_stage.config, "format", "chat")
     component = data_stage.components.get(f"format.{fmt}")
     return getattr(component.provider, "output", fmt) if component is not None else fmt
 
 
-class DataFiles(DataSource):
+class DataFiles(Provider):
     """Reads train/eval files through a format provider; ``row_format`` tells consumers the row kind."""
 
     name = "files"
@@ -88,26 +112,47 @@ class DataFiles(DataSource):
     Config = FilesConfig
     code_modules = ("ftflow_plugins.common.hf",)
 
-    def uses(self, config: FilesConfig) -> list[tuple[str, str]]:
-        return [("format", config.format)]
+    def uses(self, config: FilesConfig) -> list[tuple[str, str]] | list[tuple[str, str, str]]:
+        if not config.sources:
+            return [("format", config.format)]
+        used = [("format", s.format or config.format, f"data.sources[{i}].format" if s.format else "data.format")
+                for i, s in enumerate(config.sources)]
+        return used + ([("format", config.format, "data.format")] if config.eval else [])  # eval's format
 
     def row_format(self, stage: Any) -> str:
         """The normalized row kind this stage writes (chat, preference, unpaired_preference)."""
         return normalized_format(stage)
 
     def external_inputs(self, config: FilesConfig) -> Mapping[str, Path | str]:
-        return {"train": config.train, **({"eval": config.eval} if config.eval else {})}
+        files = {"train": config.train} if config.train and not config.sources else {}
+        return {**files, **({"eval": config.eval} if config.eval else {}), **source_inputs(config.sources)}
 
     def provides(self, config: FilesConfig) -> tuple[str, ...]:
-        return (*(f"{split}.jsonl" for split in self.external_inputs(config)), SOURCES_FILE)
+        return ("train.jsonl", *(("eval.jsonl",) if config.eval else ()), SOURCES_FILE)
 
     def check(self, stage, upstream) -> list[str]:
-        problems = [] if stage.config.train else ["data.train is required"]
-        component = stage.components.get(f"format.{stage.config.format}")
-        if component is not None:
+        cfg: FilesConfig = stage.config
+        problems = [] if cfg.train or cfg.sources else ["data.train is required (or data.sources)"]
+        if cfg.train and cfg.sources:
+            problems.append(f"data.train: set together with data.sources; list {cfg.train} as a source "
+                            f"(data.sources=[{{path: {cfg.train}}}, ...]) or set data.train=null")
+        problems += source_problems(cfg.sources, cfg.mix_rows)
+        outputs: dict[str, str] = {}
+        for i, s in enumerate(cfg.sources or [SourceConfig(format=cfg.format, columns=cfg.columns)]):
+            fmt = s.format or cfg.format
+            key = f"data.sources[{i}].columns" if s.columns is not None else "data.columns"
+            component = stage.components.get(f"format.{fmt}")
+            if component is None:
+                continue
             fields = component.provider.fields
-            problems += [f"data.columns.{k}: '{k}' is not a field of format '{stage.config.format}' "
-                         f"(fields: {', '.join(fields)})" for k in stage.config.columns if k not in fields]
+            problems += [f"{key}.{k}: '{k}' is not a field of format '{fmt}' (fields: {', '.join(fields)})"
+                         for k in (cfg.columns if s.columns is None else s.columns) if k not in fields]
+            outputs.setdefault(component.provider.output, f"data.sources[{i}]")
+        if cfg.sources and cfg.eval and (component := stage.components.get(f"format.{cfg.format}")):
+            outputs.setdefault(component.provider.output, "data.eval (read as data.format)")
+        if len(outputs) > 1:
+            kinds = ", ".join(f"{where} gives {kind} rows" for kind, where in outputs.items())
+            problems.append(f"data.sources: every source must give one row kind ({kinds}); mix chat with chat")
         if stage.config.max_length < 1:
             problems.append("data.max_length must be a positive number of tokens")
         return problems
@@ -119,7 +164,13 @@ class DataFiles(DataSource):
         cfg: FilesConfig = ctx.config
         fmt: DataFormat = ctx.components[f"format.{cfg.format}"].provider
         splits: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
-        for split, value in self.external_inputs(cfg).items():
+        mixed: dict[str, Any] = {}
+        if cfg.sources:
+            splits["train"], mixed = self._mix(ctx, cfg)
+        for split in ("train", "eval"):
+            value = getattr(cfg, split)
+            if not value or split in splits:
+                continue
             path = ctx.resolve_path(str(value), f"data.{split}")
             rows, where = load_split(path, fmt, cfg.columns, cfg.max_length)
             if cfg.max_rows:
@@ -132,10 +183,35 @@ class DataFiles(DataSource):
             write_jsonl(ctx.output_dir / f"{split}.jsonl", rows)
         # Where each normalized row came from, so later stages (tokenize) can name file:line too.
         (ctx.output_dir / SOURCES_FILE).write_text(json.dumps({s: w for s, (_, w) in splits.items()}))
+        report_md = render_markdown(report)
+        if mixed:
+            report_md = render_sources(mixed["sources"], mixed["mix_seed"]) + "\n\n" + report_md
+            fmt = ctx.components[f"format.{mixed['sources'][0]['format']}"].provider  # one row kind (check)
         return {
-            "format": fmt.output, "source_format": fmt.name,
+            "format": fmt.output,
+            "source_format": "+".join(dict.fromkeys(s["format"] for s in mixed["sources"])) if mixed else fmt.name,
             "rows": {s: len(rows) for s, (rows, _) in splits.items()},
             "max_length": cfg.max_length, "label_field": cfg.label_field, "quality": report,
-            "report_md": render_markdown(report),
+            "report_md": report_md,
             "quality_limits": dataclasses.asdict(cfg.quality),
+            **mixed,
         }
+
+    def _mix(self, ctx: StageContext, cfg: FilesConfig) -> tuple[tuple[list[dict[str, Any]], list[str]], dict]:
+        """The train split drawn from ``data.sources`` and the record of each source's share."""
+        sources = [dataclasses.replace(s, format=s.format or cfg.format,
+                                       columns=cfg.columns if s.columns is None else s.columns)
+                   for s in cfg.sources]
+        loaded = []
+        for i, s in enumerate(sources):
+            key = f"data.sources[{i}]"
+            fmt: DataFormat = ctx.components[f"format.{s.format}"].provider
+            if s.path:
+                loaded.append(load_split(ctx.resolve_path(s.path, f"{key}.path"), fmt, s.columns, cfg.max_length))
+                continue
+            directory = None if is_hub(s) else ctx.resolve_path(str(s.dataset), f"{key}.dataset")
+            dataset, split = load_dataset_rows(s, directory, key, ctx.work_dir / "datasets")
+            loaded.append(convert_records(dataset_records(dataset, split, label(s)), fmt, s.columns, cfg.max_length))
+        seed = cfg.seed if cfg.seed is not None else ctx.seed
+        train, report = mix(loaded, sources, seed, cfg.mix_rows, cfg.max_rows)
+        return train, {"sources": report, "mix_seed": seed}
