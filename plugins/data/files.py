@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.provider import Estimate, Provider
+from ftflow.kinds import DataSource
+from ftflow.provider import Estimate
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import write_jsonl
 from ftflow_plugins.data.formats import DataFormat
@@ -102,7 +103,7 @@ def normalized_format(data_stage: Any) -> str:
     return getattr(component.provider, "output", fmt) if component is not None else fmt
 
 
-class DataFiles(Provider):
+class DataFiles(DataSource):
     """Reads train/eval files through a format provider; ``row_format`` tells consumers the row kind."""
 
     name = "files"
