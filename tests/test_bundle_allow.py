@@ -44,7 +44,8 @@ CASES = {
     "network_host": ("model: {provider: random-init}\nserve: {provider: vllm, host: 0.0.0.0, "
                      "routes: [{name: base, target: base}]}\n",
                      "serve.host=0.0.0.0 is a network endpoint"),
-    "hub": ("model: {provider: hf, path: HuggingFaceTB/SmolLM2-135M}\n",
+    "hub": ("model: {provider: hf, path: HuggingFaceTB/SmolLM2-135M,\n"
+            "        revision: 93efa2f097d58c2a74874c7e644dbc9b0cee75a2}\n",
             "model.path=HuggingFaceTB/SmolLM2-135M is a model from the Hub"),
     "files_absolute": ("data: {provider: files, train: /etc/hostname}\n",
                        "data.train=/etc/hostname is a file outside the bundle"),

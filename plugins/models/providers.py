@@ -157,15 +157,18 @@ class RandomInit(ModelSource):
 @dataclasses.dataclass
 class HfModelConfig:
     path: str = ""
+    #: A Hub id's commit sha (or tag): required for Hub ids, so the cache key and the lock pin the weights
+    #: (a local directory is keyed by its content instead).
+    revision: str | None = None
 
 
 class HfModel(ModelSource):
-    """Any HF checkpoint: a local directory (hard-linked into the cache) or a hub id where reachable."""
+    """Any HF checkpoint: a local directory (hard-linked into the cache) or a Hub id at a pinned revision."""
 
     name = "hf"
     kind = "model"
     version = "1"
-    description = "a local HF checkpoint directory (or a hub id when online)"
+    description = "a local HF checkpoint directory, or a Hub id at a pinned revision (when online)"
     Config = HfModelConfig
     libraries = _HF_LIBS
 
@@ -174,30 +177,44 @@ class HfModel(ModelSource):
         return {"checkpoint": path} if path.is_dir() else {}
 
     def check(self, stage, upstream) -> list[str]:
-        return [] if stage.config.path else ["model.path is required (a local HF directory or a hub id)"]
+        cfg: HfModelConfig = stage.config
+        if not cfg.path:
+            return ["model.path is required (a local HF directory or a Hub id with model.revision)"]
+        local = Path(cfg.path).expanduser().is_dir()
+        if not local and not cfg.revision:
+            return [f"model.revision: required for the Hub model '{cfg.path}' (no such local directory): a "
+                    f"commit sha or tag, so the cache key and the lock pin its weights"]
+        if local and cfg.revision:
+            return [f"model.revision: only for Hub ids; {cfg.path} is a local directory (keyed by its content)"]
+        return []
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         source = Path(ctx.config.path).expanduser()
         out = ctx.output_dir / "model"
-        if not source.is_dir():
-            source = _download(ctx.config.path)
+        hub = not source.is_dir()
+        if hub:
+            source = _download(ctx.config.path, ctx.config.revision)
         _link_tree(source, out)
         from transformers import AutoConfig
 
         config = AutoConfig.from_pretrained(str(out))
-        return {"model_dir": "model", "architecture": config.architectures, "source": str(source)}
+        # The snapshot folder is named by the commit the revision resolved to: recorded, as a tag may move.
+        pinned = {"hub_id": ctx.config.path, "revision": ctx.config.revision, "commit": source.name} if hub else {}
+        return {"model_dir": "model", "architecture": config.architectures, **pinned}
 
 
-def _download(repo_id: str) -> Path:
+def _download(repo_id: str, revision: str | None) -> Path:
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "5")
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "10")
     from huggingface_hub import snapshot_download
 
     try:
-        return Path(snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.model", "*.jinja", "*.txt"]))
+        return Path(snapshot_download(repo_id, revision=revision,
+                                      allow_patterns=["*.json", "*.safetensors", "*.model", "*.jinja", "*.txt"]))
     except Exception as exc:
-        raise UserError(f"model.path: '{repo_id}' is not a local directory and the hub is unreachable "
-                        f"({type(exc).__name__}); download it elsewhere and pass its directory") from exc
+        raise UserError(f"model.path: '{repo_id}' at revision {revision} is not a local directory and cannot "
+                        f"be fetched from the Hub ({type(exc).__name__}); download it elsewhere and pass its "
+                        f"directory") from exc
 
 
 def _link_tree(source: Path, target: Path) -> None:
