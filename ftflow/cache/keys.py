@@ -244,6 +244,12 @@ def _changed(old: dict[str, Any], new: dict[str, Any], flat: bool = True) -> lis
             continue
         if flat and isinstance(a, dict) and isinstance(b, dict):
             out += [(f"{key}.{k}", x, y) for k, x, y in _changed(a, b)]
+        elif flat and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):  # data.sources[1].weight
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                if isinstance(x, dict) and isinstance(y, dict):
+                    out += [(f"{key}[{i}].{k}", p, q) for k, p, q in _changed(x, y)]
+                elif x != y:
+                    out.append((f"{key}[{i}]", x, y))
         else:
             out.append((str(key), a, b))
     return out

@@ -50,3 +50,14 @@ def test_a_part_view_names_the_files_and_metadata_that_changed():
                        part("train/*", metadata=["max_length"]), {"k": 2})
     assert explain(_payload(inputs={"tokenize": view}), _payload(inputs={"tokenize": moved}), "method") == [
         "input tokenize: setting k: 3 -> 2, metadata max_length: 64 -> 128, train/a.arrow changed"]
+
+
+def test_list_items_of_a_config_are_named_by_index():
+    """data.sources is a list of mappings: a new weight reads as the key the user types."""
+    def sources(weight: int, tags: list[str]) -> dict:
+        return _payload(config={"sources": [{"path": "a.jsonl", "weight": weight}, {"path": "b", "weight": 30}],
+                                "tags": tags})
+
+    assert explain(sources(70, ["x"]), sources(60, ["y"]), "data") == [
+        "config data.sources[0].weight: 70 -> 60", "config data.tags[0]: x -> y"]
+    assert explain(sources(70, ["x"]), sources(70, ["x", "y"]), "data") == ['config data.tags: ["x"] -> ["x", "y"]']
