@@ -59,3 +59,13 @@ def test_every_kind_has_a_reference_section(kind: str) -> None:
         assert f"`{path}`" in section, f"{kind}: document the artifact file {path}"
     for key in getattr(contract, "returns", {}):
         assert f"`{key}`" in section, f"{kind}: document the metadata key {key}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_has_a_scaffold_or_says_why_not(kind: str) -> None:
+    """The generated package of each template runs its own tests in tests/test_scaffold.py."""
+    from ftflow.scaffold import NOT_YET, TEMPLATES
+
+    assert (kind in TEMPLATES) != (kind in NOT_YET), f"{kind}: add a scaffold template (ftflow/scaffold/)"
+    if kind in NOT_YET:
+        assert f"`{kind}`" in DOCS.read_text().split("## 7. Scaffolding")[1].split("## 8.")[0]
