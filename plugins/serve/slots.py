@@ -2,9 +2,10 @@
 requests together (``serve.server: slots``, the default of serve=llamacpp).
 
 llama-cpp-python's own server answers one request at a time.  Here up to ``slots`` requests share each
-``llama_decode`` (continuous batching, as plugins/llamacpp/batch.py does for eval): one context with one
-KV stream per slot, a scheduler thread that feeds every active slot's next token (and new prompts'
-tokens) in one batch, and a slot that finishes takes the next waiting request in the same step.  On a
+``llama_decode`` (continuous batching, as plugins/llamacpp/batch.py does for eval): one context whose KV
+cache all slots share (llama.cpp's unified cache, as llama-server uses by default), a scheduler thread that
+feeds every active slot's next token (and new prompts' tokens) in one batch, and a slot that finishes takes
+the next waiting request in the same step.  On a
 CPU the weights' matrix products then run on several tokens at once, which is where the aggregate
 tokens/s come from (bench/serve.py).  Each request samples with its own temperature, top_p, seed,
 penalties and logit_bias; stop strings are held back from a stream until they cannot match.
@@ -70,17 +71,22 @@ class Engine:
     """The scheduler thread over one multi-sequence context."""
 
     def __init__(self, llm: Any, slots: int, n_ctx: int, n_batch: int = 512, start: bool = True,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, unified: bool = True) -> None:
         import llama_cpp
         from llama_cpp import _internals
 
         self.llm, self.slots, self.n_ctx, self.n_batch = llm, slots, n_ctx, n_batch
         params = type(llm.context_params).from_buffer_copy(llm.context_params)
-        # one stream per slot, and one more (seq ``slots``) holding a recent prompt whose prefix new requests
+        # a sequence per slot, and one more (seq ``slots``) holding a recent prompt whose prefix new requests
         # copy instead of recomputing it (the chat template's system prompt is the same in every request)
         params.n_ctx, params.n_batch, params.n_ubatch = (slots + 1) * n_ctx, n_batch, n_batch
         params.n_seq_max = slots + 1
-        params.kv_unified = False  # one stream per slot: a token attends only to its own sequence
+        # unified: one KV buffer for all sequences.  Every step is then one graph computation whatever ids
+        # are active (with a stream per sequence, llama.cpp runs only consecutive ids together, so the gaps
+        # finished requests leave split a step: fill_batch), and copying a prompt prefix shares its cells
+        # instead of copying a whole stream.  The price: attention walks other sequences' cells too, which
+        # flash attention skips as masked (a few % at these context sizes; bench/RESULTS.md).
+        params.kv_unified = unified
         if threads is not None:
             params.n_threads = params.n_threads_batch = threads
         self.ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
@@ -155,7 +161,7 @@ class Engine:
         shared, limit = 0, min(len(self.cached), len(job.tokens) - 1)  # its last token must be computed
         while shared < limit and self.cached[shared] == job.tokens[shared]:
             shared += 1
-        if shared >= MIN_REUSE:  # llama.cpp copies whole streams: copy it all, drop what is not shared
+        if shared >= MIN_REUSE:  # copy it all (shared cells; a separate stream would be copied whole), trim
             llama_cpp.llama_memory_seq_cp(self.ctx.memory, self.cache_seq, job.seq, -1, -1)
             self.ctx.kv_cache_seq_rm(job.seq, shared, -1)
             job.pos, job.pending = shared, list(job.tokens[shared:])
@@ -240,9 +246,11 @@ class Server:
 
         self.key, self.alias, self.n_ctx = settings["api_key"], settings["alias"], settings["n_ctx"]
         threads = settings["n_threads"]
+        # flash attention (llama-server's default on a CPU): the fused kernel spends less per token, at
+        # one sequence and at eight (bench/RESULTS.md)
         self.llm = Llama(model_path=settings["model"], n_ctx=self.n_ctx, n_threads=threads, n_threads_batch=threads,
-                         verbose=False)
-        self.engine = Engine(self.llm, settings["slots"], self.n_ctx)
+                         flash_attn=settings.get("flash_attn", True), verbose=False)
+        self.engine = Engine(self.llm, settings["slots"], self.n_ctx, unified=settings.get("kv_unified", True))
         self.serial = threading.Lock()  # the Llama's own context: grammar and logprob requests
         template = self.llm.metadata.get("tokenizer.chat_template")
         eos, bos = self.llm.token_eos(), self.llm.token_bos()

@@ -110,3 +110,29 @@ def test_new_requests_take_the_lowest_free_streams(llm):
     later = [Job(list(tokens), 2, temperature=0) for _ in range(2)]
     run(engine, later)
     assert sorted(job.seq for job in later) == [0, 1]
+
+
+def test_sequences_sharing_the_kv_cache_do_not_see_each_other(llm):
+    """All slots share one (unified) KV cache and the system prompt's cells: every token a concurrent greedy
+    request picks is the top choice of a fresh one-sequence context fed the same tokens (up to float noise),
+    so no sequence attends to another's cells."""
+    import numpy as np
+
+    engine = Engine(llm, slots=4, n_ctx=256, start=False)
+    system = "You are a careful assistant for a crypto wallet. Answer briefly and never ask for a seed phrase. "
+    prompts = [llm.tokenize((system + q).encode()) for q in
+               ("How do I back up?", "Why is my balance zero?", "What is gas?", "Can I cancel a transfer?")]
+    run(engine, [Job(list(prompts[0]), 2, temperature=0)])  # leaves the system prompt in the prefix stream
+    jobs = [Job(list(p), 12, temperature=0) for p in prompts]
+    run(engine, jobs)
+    assert engine.reused >= 4 * 16 and engine.widest == 4
+    checker = llama_cpp.Llama(model_path=llm.model_path, n_ctx=512, logits_all=True, n_threads=1, verbose=False)
+    try:
+        for prompt, job in zip(prompts, jobs, strict=True):
+            checker.reset()
+            checker.eval(prompt + job.generated)
+            rows = np.array(checker.scores[len(prompt) - 1:len(prompt) + len(job.generated) - 1])
+            for token, row in zip(job.generated, rows, strict=True):
+                assert row.max() - row[token] <= 0.02 * (row.max() - row.min())
+    finally:
+        checker.close()
