@@ -72,7 +72,8 @@ def convert_records(records: Iterable[tuple[str, dict[str, Any]]], fmt: DataForm
     rows, where = [], []
     for location, record in records:
         row = fmt.convert(record, location, columns or {})
-        if max_length is not None and (chars := row_chars(row)) > max_length * MAX_CHARS_PER_TOKEN:
+        # Text documents may be any length: method=pretrain cuts them into max_length pieces.
+        if max_length is not None and fmt.output != "text" and (chars := row_chars(row)) > max_length * MAX_CHARS_PER_TOKEN:
             raise UserError(f"{location}: row has {chars} characters, more than max_length {max_length} tokens "
                             f"can hold (> {MAX_CHARS_PER_TOKEN} chars/token); shorten it or raise data.max_length")
         rows.append(row)

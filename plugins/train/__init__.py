@@ -1,4 +1,4 @@
-"""Training: objectives (``method=``: sft, dpo, reward, grpo) and adapters (``adapter=``: full, lora,
+"""Training: objectives (``method=``: sft, pretrain, dpo, reward, grpo) and adapters (``adapter=``: full, lora,
 qlora) on trl + peft; launchers (``launcher=``: local, torchrun)."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ from ftflow_plugins.train.adapters import FullAdapter, LoraAdapter, QLoraAdapter
 from ftflow_plugins.train.grpo import GrpoMethod
 from ftflow_plugins.train.launchers import LocalLauncher, TorchrunLauncher
 from ftflow_plugins.train.preference import PreferenceMethod
+from ftflow_plugins.train.pretrain import PretrainMethod
 from ftflow_plugins.train.reward import RewardMethod
 from ftflow_plugins.train.sft import SftMethod
 
 
 @hookimpl
 def ftflow_register_providers(registry) -> None:
-    for provider in (SftMethod, PreferenceMethod, RewardMethod, GrpoMethod, FullAdapter, LoraAdapter,
+    for provider in (SftMethod, PretrainMethod, PreferenceMethod, RewardMethod, GrpoMethod, FullAdapter, LoraAdapter,
                      QLoraAdapter, LocalLauncher, TorchrunLauncher):
         registry.add(provider)

@@ -96,7 +96,6 @@ class SftMethod(Method):
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from datasets import load_from_disk
-        from trl import SFTConfig, SFTTrainer
 
         cfg: SftConfig = ctx.config
         # In memory: trl's Dataset.map would otherwise write cache-*.arrow files *into the upstream
@@ -111,40 +110,48 @@ class SftMethod(Method):
         if cfg.eval_steps:
             eval_ds = load_from_disk(str(ctx.inputs["tokenize"].path / "eval"), keep_in_memory=True)
             eval_ds = eval_ds.select_columns(["input_ids", "assistant_masks"])
-        if cfg.packing:
-            train_ds = packed_dataset(train_ds, max_length, ctx.seed)
-            eval_ds = packed_dataset(eval_ds, max_length, ctx.seed) if eval_ds is not None else None
-
-        counter = TokenCounter()
-
-        def make_trainer(model, tokenizer, peft_config, common_args):
-            # Packed rows are already <= max_length and carry seq_lengths; unpacked ones are truncated by trl.
-            cpu = common_args["use_cpu"]
-            static = cfg.packing and (cfg.static_shapes if cfg.static_shapes is not None else not cpu)
-            rows = cfg.packed_layout == "rows" if cfg.packed_layout is not None else cpu
-            args = SFTConfig(**common_args, packing=False, padding_free=cfg.packing,
-                             max_length=None if cfg.packing else max_length, dataset_num_proc=None,
-                             pad_to_multiple_of=(max_length if rows else cfg.batch_size * max_length) if static else None)
-            # trl's fused lm-head loss reads lm_head.weight without calling the module, which FSDP2 never
-            # unshards ("invalid python storage"): FSDP uses the model's own loss.
-            launcher = ctx.components.get("launcher")
-            fsdp = launcher is not None and getattr(launcher.config, "strategy", "") == "fsdp"
-            fused = cfg.fused_loss if cfg.fused_loss is not None else not (common_args["use_cpu"] or fsdp)
-            trainer_cls = lean_metrics_trainer(SFTTrainer, counter) if fused else plain_loss_trainer(SFTTrainer, counter)
-            trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                                  processing_class=tokenizer, peft_config=peft_config)
-            if cfg.packing:  # trl's padding-free batches, collated with numpy (packed_batches)
-                # Both losses read the labelled positions found here: the lean one always, the plain one to run
-                # the LM head on those rows only (sft_loss.plain_loss_trainer).
-                trainer.data_collator = PackedBatchCollator(trainer.data_collator.pad_token_id,
-                                                            args.pad_to_multiple_of, stamp_labels=True, rows=rows)
-                trainer.train_dataset = trainer.train_dataset.with_format("numpy")  # arrays, not Python lists
-                if trainer.eval_dataset is not None:
-                    trainer.eval_dataset = trainer.eval_dataset.with_format("numpy")
-                return trainer
-            trainer.data_collator = label_positions(counter.wrap(trainer.data_collator))  # trl would count padding
-            return trainer
-
-        tokens = sum(len(x) for x in train_ds["input_ids"])
-        summary = train_with(ctx, cfg, make_trainer, dataset_tokens=tokens, counter=counter)
+        summary = train_tokenized(ctx, cfg, train_ds, eval_ds, max_length)
         return {**summary, "mix": mixed} if mixed else summary
+
+
+def train_tokenized(ctx: StageContext, cfg: Any, train_ds: Any, eval_ds: Any, max_length: int) -> dict[str, Any]:
+    """Train with trl's SFTTrainer on rows of ``input_ids`` + ``assistant_masks`` (loss where the mask is 1),
+    packed when ``cfg.packing``; shared by ``method=sft`` and ``method=pretrain`` (masks all 1)."""
+    from trl import SFTConfig, SFTTrainer
+
+    if cfg.packing:
+        train_ds = packed_dataset(train_ds, max_length, ctx.seed)
+        eval_ds = packed_dataset(eval_ds, max_length, ctx.seed) if eval_ds is not None else None
+
+    counter = TokenCounter()
+
+    def make_trainer(model, tokenizer, peft_config, common_args):
+        # Packed rows are already <= max_length and carry seq_lengths; unpacked ones are truncated by trl.
+        cpu = common_args["use_cpu"]
+        static = cfg.packing and (cfg.static_shapes if cfg.static_shapes is not None else not cpu)
+        rows = cfg.packed_layout == "rows" if cfg.packed_layout is not None else cpu
+        args = SFTConfig(**common_args, packing=False, padding_free=cfg.packing,
+                         max_length=None if cfg.packing else max_length, dataset_num_proc=None,
+                         pad_to_multiple_of=(max_length if rows else cfg.batch_size * max_length) if static else None)
+        # trl's fused lm-head loss reads lm_head.weight without calling the module, which FSDP2 never
+        # unshards ("invalid python storage"): FSDP uses the model's own loss.
+        launcher = ctx.components.get("launcher")
+        fsdp = launcher is not None and getattr(launcher.config, "strategy", "") == "fsdp"
+        fused = cfg.fused_loss if cfg.fused_loss is not None else not (common_args["use_cpu"] or fsdp)
+        trainer_cls = lean_metrics_trainer(SFTTrainer, counter) if fused else plain_loss_trainer(SFTTrainer, counter)
+        trainer = trainer_cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                              processing_class=tokenizer, peft_config=peft_config)
+        if cfg.packing:  # trl's padding-free batches, collated with numpy (packed_batches)
+            # Both losses read the labelled positions found here: the lean one always, the plain one to run
+            # the LM head on those rows only (sft_loss.plain_loss_trainer).
+            trainer.data_collator = PackedBatchCollator(trainer.data_collator.pad_token_id,
+                                                        args.pad_to_multiple_of, stamp_labels=True, rows=rows)
+            trainer.train_dataset = trainer.train_dataset.with_format("numpy")  # arrays, not Python lists
+            if trainer.eval_dataset is not None:
+                trainer.eval_dataset = trainer.eval_dataset.with_format("numpy")
+            return trainer
+        trainer.data_collator = label_positions(counter.wrap(trainer.data_collator))  # trl would count padding
+        return trainer
+
+    tokens = sum(len(x) for x in train_ds["input_ids"])
+    return train_with(ctx, cfg, make_trainer, dataset_tokens=tokens, counter=counter)
