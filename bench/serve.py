@@ -104,6 +104,7 @@ from ftflow.workspace import Workspace
 from ftflow_plugins.serve.llamacpp import LlamaCppServer, LlamaCppServeConfig
 ws = Workspace()
 config = LlamaCppServeConfig(port=0, server=sys.argv[2], slots=int(sys.argv[3]), max_tokens=int(sys.argv[4]),
+                             quant=sys.argv[5] or None,
                              rate_limit_per_min=0, max_concurrent=64, max_queue=1024)
 sys.exit(LlamaCppServer().serve(ws.manifest(sys.argv[1]), config, {}, ws))
 """
@@ -111,11 +112,12 @@ sys.exit(LlamaCppServer().serve(ws.manifest(sys.argv[1]), config, {}, ws))
 
 def ftflow_serve(run: str, provider: str, key: str, slots: int = 8,
                  max_tokens: int = 512) -> tuple[subprocess.Popen, str]:
-    """``ftflow serve RUN --provider P --port 0`` (llama.cpp: with the server ``LLAMA_SERVERS`` names);
-    returns the process and its base URL."""
+    """``ftflow serve RUN --provider P --port 0`` (llama.cpp: with the server ``LLAMA_SERVERS`` names, and
+    the exported GGUF type after a colon, ``llamacpp:bf16``); returns the process and its base URL."""
     env = {**os.environ, "FTFLOW_API_KEY": key}
+    provider, _, quant = provider.partition(":")
     if provider in LLAMA_SERVERS:
-        argv = [sys.executable, "-c", _LLAMA, run, LLAMA_SERVERS[provider], str(slots), str(max_tokens)]
+        argv = [sys.executable, "-c", _LLAMA, run, LLAMA_SERVERS[provider], str(slots), str(max_tokens), quant]
     else:
         argv = [sys.executable, "-m", "ftflow", "serve", run, "--provider", provider, "--port", "0"]
     errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - a pipe would fill with request lines, stall the gateway
@@ -292,7 +294,8 @@ def main() -> int:
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--backends", default="llamacpp,vllm,hf",
                         help="llamacpp (ftflow's continuous-batching server), llamacpp-single (llama-cpp-python's "
-                             "own, one request at a time), vllm, hf")
+                             "own, one request at a time), vllm, hf; llamacpp:TYPE serves the exported GGUF TYPE "
+                             "(e.g. llamacpp:bf16, exported with export.quant=[q8_0,bf16])")
     parser.add_argument("--slots", type=int, default=8, help="llamacpp: sequences decoded together")
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure every client count this many times, interleaved; report the median row "
@@ -363,7 +366,9 @@ def main() -> int:
         single = results.get(f"{backend}@1", {}).get("tokens_per_s")
         ratio = f"{row['tokens_per_s'] / hf_rate:.1f}x" if hf_rate else "-"
         scale = f"{row['tokens_per_s'] / single:.1f}x" if single else "-"
-        about = info.get(backend.split("-")[0], {})
+        about = dict(info.get(backend.split(":")[0].split("-")[0], {}))
+        if ":" in backend:
+            about["dtype"] = f"GGUF {backend.partition(':')[2]}"
         print(f"{name:<22} {row['tokens_per_s']:>8} {row['requests_per_s']:>7} {row['p50_s']:>7} {row['p95_s']:>7} "
               f"{row['completion_tokens']:>7} {ratio:>7} {scale:>6} {row.get('tokens_per_cpu_s') or '-':>9}  {row['model']} / {about.get('dtype', '?')} / "
               f"{about.get('versions', '?')}")
