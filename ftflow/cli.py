@@ -11,8 +11,12 @@ import argparse
 import os
 import sys
 
+#: The engine's own commands; any other command word loads the plugins, whose commands it may name.
+COMMANDS = ("run", "bundle", "lock", "plan", "recipes", "plugins", "show", "runs", "compare", "cache", "serve",
+            "export", "models", "plugin")
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     # --debug works before or after the command; SUPPRESS keeps a subcommand from resetting it to False.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
@@ -85,11 +89,6 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("--dry-run", action="store_true")
     cache.add_argument("--fix", action="store_true", help="verify: move damaged entries to quarantine")
     cache.add_argument("--remote", help="push/pull: remote URL (else FTFLOW_REMOTE or the workspace config)")
-    chat = sub.add_parser("chat", parents=[common], help="chat with a run's exported model (GGUF or merged)")
-    chat.add_argument("run_id", nargs="?", default="last")
-    chat.add_argument("--quant", default=None, help="which GGUF to use (default: q8_0, else the best exported)")
-    chat.add_argument("--system", default=None, help="system prompt (default: the one the model was tuned with)")
-    chat.add_argument("--max-new-tokens", type=int, default=256)
     serve = sub.add_parser("serve", parents=[common], help="serve a run's model (OpenAI-compatible, with routing)")
     serve.add_argument("run_id", nargs="?", default="last")
     serve.add_argument("--provider", default=None, help="server to use when the run recorded serve=none")
@@ -110,24 +109,24 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="replace an earlier export in DIR")
     models = sub.add_parser("models", parents=[common], help="list the models exported from this workspace")
     models.add_argument("--json", action="store_true")
-    data = sub.add_parser("data", parents=[common], help="data tools")
-    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    check = data_sub.add_parser("check", parents=[common], help="validate a data file, print its quality report")
-    check.add_argument("path")
-    check.add_argument("--format", default="chat", help="data format provider (chat, alpaca, preference, ...)")
-    check.add_argument("--max-length", type=int, default=None, help="token limit to check rows against")
-    check.add_argument("--eval", dest="eval_path", default=None, help="eval file, to check train/eval leakage")
     plugin = sub.add_parser("plugin", parents=[common], help="plugin author tools")
     plugin_sub = plugin.add_subparsers(dest="plugin_command", required=True, metavar="ACTION")
     new = plugin_sub.add_parser("new", parents=[common], help="create a ready-to-install plugin package NAME/")
     new.add_argument("name")
     new.add_argument("--kind", default="metric", choices=["metric", "format"], help="provider kind to start from")
     new.add_argument("-o", "--output", default=None, metavar="DIR", help="parent directory (default: cwd)")
+    if with_plugins:  # commands plugins add (``ftflow chat``, ``ftflow data check``): loaded only when asked for
+        from ftflow.plugin.manager import load_plugins
+
+        load_plugins().hook.ftflow_add_commands(subparsers=sub, parents=[common])
     return parser
 
 
 def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
     from ftflow.errors import UserError
+
+    if getattr(args, "handler", None) is not None:  # a plugin's command
+        return args.handler(args)
 
     if args.command == "run" and args.multirun:
         from ftflow.commands.sweep import SweepOptions, cmd_sweep
@@ -182,10 +181,6 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         from ftflow.commands.cache import cmd_cache
 
         return cmd_cache(args.action, args.keep_runs, args.dry_run, fix=args.fix, remote=args.remote)
-    if args.command == "chat":
-        from ftflow.commands.chat import cmd_chat
-
-        return cmd_chat(args.run_id, args.quant, args.system, args.max_new_tokens)
     if args.command == "serve":
         from ftflow.commands.serve import cmd_serve
 
@@ -196,10 +191,6 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         if args.command == "models":
             return export.cmd_models(args.json)
         return export.cmd_export(args.run_id, args.output, args.formats, args.quant, args.force)
-    if args.command == "data":
-        from ftflow.commands.data import cmd_data_check
-
-        return cmd_data_check(args.path, args.format, args.max_length, args.eval_path)
     if args.command == "plugin":
         from ftflow.scaffold import cmd_plugin_new
 
@@ -209,7 +200,17 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args, extra = _parser().parse_known_args(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    from ftflow.errors import FtflowError
+
+    try:
+        parser = _parser(with_plugins=command not in COMMANDS)
+    except (FtflowError, argparse.ArgumentError) as exc:  # a broken plugin, or two commands of one name
+        if "--debug" in argv or os.environ.get("FTFLOW_DEBUG") == "1":
+            raise
+        print(f"ftflow: error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    args, extra = parser.parse_known_args(argv)
     if extra and hasattr(args, "overrides") and not any(a.startswith("-") for a in extra):
         args.overrides += extra  # overrides after an option (`--recipes-dir DIR key=value`): in order
     elif extra:

@@ -7,8 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from ftflow.errors import GraphError
-from ftflow.plugin.registry import ProviderInfo
-from ftflow.provider import Provider
+from ftflow.provider import Provider, ProviderInfo
 
 
 @dataclasses.dataclass
@@ -37,7 +36,7 @@ class Stage:
     key: str | None = None
     #: The recipe section that configures it (``method`` for the train stage); names config keys in ``plan``.
     group: str = ""
-    #: What ``key`` hashes (``ftflow.cache.keys.key_payload``); kept in the cache entry for ``plan``.
+    #: What ``key`` hashes (``ftflow.keys.key_payload``); kept in the cache entry for ``plan``.
     key_payload: dict[str, Any] | None = None
 
     @property

@@ -16,17 +16,17 @@ from typing import Any
 
 import ftflow
 from ftflow.cache.digests import DigestCache
-from ftflow.cache.keys import code_fingerprint, library_version
 from ftflow.config.compose import Recipe
 from ftflow.config.paths import builtin_recipes_dir, resolve_data_path
 from ftflow.errors import UserError
+from ftflow.keys import code_fingerprint, library_version
 from ftflow.pipeline import build_graph, settings_of
 from ftflow.session import Session, recipe_dirs
 
 LOCK_FORMAT = 1
-#: Libraries whose versions are pinned even when no provider of this recipe declares them.
-KEY_LIBRARIES = ("torch", "transformers", "peft", "trl", "datasets", "accelerate", "bitsandbytes",
-                 "llama-cpp-python", "vllm", "hydra-core", "pluggy")
+#: The engine's own libraries, pinned for every recipe; the ML libraries come from the ``libraries`` the
+#: recipe's providers and components declare (the engine knows none of them).
+KEY_LIBRARIES = ("hydra-core", "omegaconf", "pluggy")
 
 
 def _inputs(session: Session, digests: DigestCache) -> dict[str, dict[str, str]]:

@@ -11,7 +11,7 @@ A provider is a class with a few class attributes and one method that does the w
 * ``reader_settings`` names config fields that only tell readers how to use the artifact (a retrieval
   index's ``k``): they leave this stage's key and enter the key of every stage that reads it.
 * ``code_modules`` names helper modules whose source enters the key besides the provider's own module
-  and the modules it imports from its package (found by reading the source; see ``cache/keys.code_files``).
+  and the modules it imports from its package (found by reading the source; see ``ftflow.keys.code_files``).
 * ``libraries`` names distributions whose installed versions enter the cache key (read from metadata,
   never imported).
 * ``run(ctx)`` writes files into ``ctx.output_dir`` and returns a JSON-able metadata dict.
@@ -159,6 +159,18 @@ class Provider:
     def run(self, ctx: StageContext) -> dict[str, Any]:
         """Do the stage's work into ``ctx.output_dir`` and return metadata (metrics go under 'metrics')."""
         raise NotImplementedError(f"provider {self.kind}:{self.name} cannot run as a stage")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderInfo:
+    """A registered provider: what ``ftflow plugins`` prints for it, and its class."""
+
+    name: str
+    kind: str
+    version: str
+    package: str
+    package_version: str
+    cls: type[Provider]
 
 
 def read_parts(provider: Provider, config: Any) -> tuple[frozenset[str] | None, dict[str, Part]]:

@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ftflow.cache.keys import digest_payload, explain, input_views, key_payload, reader_settings
 from ftflow.cache.memo import Memo
 from ftflow.cache.store import CacheStore, Entry, split_record
 from ftflow.config.paths import resolve_data_path
 from ftflow.console import verbose
 from ftflow.errors import FtflowError, StageFailed
 from ftflow.graph import Graph, Stage
+from ftflow.keys import digest_payload, explain, input_views, key_payload, reader_settings
 from ftflow.plugin.manager import Plugins
 from ftflow.progress import Display, showing
 from ftflow.provider import read_parts

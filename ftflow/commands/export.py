@@ -244,9 +244,9 @@ def read_serve_spec(path: Path) -> dict[str, Any]:
 
 
 def cmd_export(ref: str, output: str, formats: list[str], quant: list[str], force: bool) -> int:
-    from ftflow.api import export
-
-    result = export(ref, output, formats, quant, force)
+    if not output:
+        raise UserError("export: name the output folder (-o DIR)")
+    result = export_run(ref, output, formats, quant, force, Workspace())  # what ftflow.api.export runs
     size = sum(f["size"] for f in result.files.values())
     print(f"exported run {result.run_id} (recipe={result.recipe}) -> {result.path}: "
           f"{', '.join(result.summary.get('formats', [])) or 'files'}; {len(result.files)} files, "
@@ -259,9 +259,7 @@ def cmd_export(ref: str, output: str, formats: list[str], quant: list[str], forc
 
 
 def cmd_models(as_json: bool) -> int:
-    from ftflow.api import models as exported
-
-    models = exported()
+    models = list_models(Workspace())  # what ftflow.api.models returns
     if as_json:
         print(json.dumps(models, indent=2, default=str))
         return 0

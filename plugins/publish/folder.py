@@ -36,7 +36,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def _pick(gguf: dict[str, Path], quant: list[str]) -> str:
-    from ftflow.commands.chat import QUANT_PREFERENCE
+    from ftflow_plugins.llamacpp.chat import QUANT_PREFERENCE
 
     if quant:
         return quant[0]
@@ -53,7 +53,7 @@ def chat_template(*dirs: Path | None) -> str | None:
 def modelfile(manifest: dict[str, Any], gguf_name: str, template: str | None) -> str:
     """An Ollama Modelfile for one GGUF: its chat template (ChatML spelled for Ollama, else the GGUF's own),
     stop tokens and the system prompt the model was tuned with."""
-    from ftflow.commands.chat import training_system_prompt
+    from ftflow_plugins.llamacpp.chat import training_system_prompt
 
     lines = [f"# Ollama model file written by `ftflow export` (run {manifest['run_id']}, recipe "
              f"{manifest['recipe']}): ollama create NAME -f Modelfile", f"FROM ./{gguf_name}"]

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 from light import LightPlugin, light_config
 
-from ftflow.cache import keys
+from ftflow import keys
 from ftflow.plugin import hookimpl
 from ftflow.plugin.manager import load_plugins
 

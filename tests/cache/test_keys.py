@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftflow.cache.keys import explain, input_view
+from ftflow.keys import explain, input_view
 from ftflow.provider import part
 
 

@@ -7,8 +7,10 @@ import re
 import subprocess
 import sys
 
+from ftflow.plugin.manager import load_plugins
 from ftflow.report.html import markdown_to_html
 from ftflow.report.manifest import write_run_record
+from ftflow.report.sections import collect_sections
 
 
 def _manifest(tmp_path) -> dict:
@@ -39,11 +41,13 @@ def _manifest(tmp_path) -> dict:
 def test_report_html_is_self_contained_with_plots(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    write_run_record(run_dir, _manifest(tmp_path))
+    manifest = _manifest(tmp_path)
+    sections = collect_sections(load_plugins().hook.ftflow_report_sections(manifest=manifest))  # train, evaluate
+    write_run_record(run_dir, manifest, sections=sections)
     page = (run_dir / "report.html").read_text()
     assert "<style>" in page and not re.search(r"<link|<script|src=\"(?!data:)|url\(", page)
     images = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)"', page)
-    assert {alt for alt, _ in images} == {"metrics per variant", "training loss", "failure taxonomy"}
+    assert {alt for alt, _ in images} == {"metrics per variant", "Training loss", "Failure taxonomy"}
     assert all(base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n" for _, data in images)
     assert "<td>tuned</td>" in page and "Data quality" in page and "&lt;b&gt;exact&lt;/b&gt;" in page
     assert "2 ran, 1 cached" in page and "<code>x | y</code>" in page

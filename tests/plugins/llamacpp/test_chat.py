@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from ftflow.commands.chat import chat_loop, pick_gguf
+from ftflow_plugins.llamacpp.chat import chat_loop, pick_gguf
 
 SCRIPT = ("import sys\nfrom ftflow.cli import main\nrc = main(sys.argv[1:])\n"
           "print('torch imported' if 'torch' in sys.modules else 'torch not imported', file=sys.stderr)\n"

@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.graph import Stage
-from ftflow.plugin.registry import ProviderInfo
-from ftflow.provider import Part, read_parts
+from ftflow.provider import Part, ProviderInfo, read_parts
 
 
 @cache

@@ -2,14 +2,28 @@
 
 It uses the same format providers, validation and report as the data stage, so a file that passes
 here passes there.  No tokenizer is loaded (nor torch): lengths are checked with the data stage's
-conservative characters-per-token bound; exact token counts are the tokenize stage's.
+conservative characters-per-token bound; exact token counts are the tokenize stage's.  A command of this
+plugin (``ftflow_add_commands``), not of the engine.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ftflow.errors import UserError
+
+
+def add_command(subparsers: Any, parents: list[Any]) -> None:
+    """``ftflow data check``: registered through the ``ftflow_add_commands`` hook."""
+    data = subparsers.add_parser("data", parents=parents, help="data tools")
+    actions = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    check = actions.add_parser("check", parents=parents, help="validate a data file, print its quality report")
+    check.add_argument("path")
+    check.add_argument("--format", default="chat", help="data format provider (chat, alpaca, preference, ...)")
+    check.add_argument("--max-length", type=int, default=None, help="token limit to check rows against")
+    check.add_argument("--eval", dest="eval_path", default=None, help="eval file, to check train/eval leakage")
+    check.set_defaults(handler=lambda args: cmd_data_check(args.path, args.format, args.max_length, args.eval_path))
 
 
 def cmd_data_check(path: str, fmt: str, max_length: int | None, eval_path: str | None) -> int:

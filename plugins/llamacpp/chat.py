@@ -1,5 +1,7 @@
 """``ftflow chat RUN_ID|last``: talk to a run's exported model from the terminal or through a pipe.
 
+A command of this plugin (``ftflow_add_commands``), not of the engine.
+
 It prefers a GGUF file of the run's export (llama.cpp on the CPU; torch is never imported on that
 path, so a chat starts in about a second) and falls back to the merged HF checkpoint.  Each stdin line
 is one user turn; the conversation is kept until EOF or ``/exit``.  Answers go to stdout (one per turn),
@@ -120,6 +122,16 @@ def chat_loop(model: Any, system: str | None, max_new_tokens: int, stdin: TextIO
         messages.append({"role": "assistant", "content": answer})
         turns += 1
     return turns
+
+
+def add_command(subparsers: Any, parents: list[Any]) -> None:
+    """``ftflow chat``: registered through the ``ftflow_add_commands`` hook."""
+    chat = subparsers.add_parser("chat", parents=parents, help="chat with a run's exported model (GGUF or merged)")
+    chat.add_argument("run_id", nargs="?", default="last")
+    chat.add_argument("--quant", default=None, help="which GGUF to use (default: q8_0, else the best exported)")
+    chat.add_argument("--system", default=None, help="system prompt (default: the one the model was tuned with)")
+    chat.add_argument("--max-new-tokens", type=int, default=256)
+    chat.set_defaults(handler=lambda args: cmd_chat(args.run_id, args.quant, args.system, args.max_new_tokens))
 
 
 def cmd_chat(ref: str, quant: str | None, system: str | None, max_new_tokens: int) -> int:
