@@ -7,6 +7,7 @@ from ftflow.plugin import hookimpl
 from ftflow_plugins.data.conversations import FORMATS as MORE_FORMATS
 from ftflow_plugins.data.files import DataFiles
 from ftflow_plugins.data.formats import FORMATS
+from ftflow_plugins.data.synthetic import SyntheticData
 from ftflow_plugins.data.tokenize import ChatTemplateTokenizer
 
 
@@ -14,6 +15,7 @@ from ftflow_plugins.data.tokenize import ChatTemplateTokenizer
 def ftflow_register_providers(registry) -> None:
     registry.add(DataFiles)
     registry.add(ChatTemplateTokenizer)
+    registry.add(SyntheticData)
     for fmt in FORMATS + MORE_FORMATS:
         registry.add(fmt)
 
