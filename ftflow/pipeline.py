@@ -35,7 +35,7 @@ class Slot:
 SLOTS: tuple[Slot, ...] = (
     Slot("model", "model", "model", ("backend",)),
     Slot("data", "data", "data"),
-    Slot("rag", "rag", "rag", (), (("data", False),)),
+    Slot("rag", "rag", "rag", (), (("data", False), ("model", False))),
     Slot("tokenize", "tokenize", "tokenize", (), (("model", True), ("data", True), ("rag", False)),
          only_if_consumed=True),
     Slot("train", "method", "method", ("adapter", "backend", "launcher"),

@@ -11,6 +11,9 @@ Greedy = argmax of the logits, the choice ``create_chat_completion(temperature=0
 answer can differ from the one-prompt-at-a-time path in its late tokens where two candidates are nearly
 tied (as HF's batched, left-padded generation differs from its unbatched one); the same prompts in the
 same order decode identically.  Measurements: docs/evaluation.md.
+
+``next_token_logprobs`` uses the same streams for scoring without generating: one forward pass per prompt,
+the log-probabilities of chosen next tokens (the rag stage's LLM reranker, docs/rag.md).
 """
 
 from __future__ import annotations
@@ -121,6 +124,44 @@ class BatchDecoder:
             batch.close()
             ctx.close()
         return [r for r in results if r is not None]
+
+    def next_token_logprobs(self, prompts: Sequence[Sequence[int]], token_ids: Sequence[int]) -> list[list[float]]:
+        """Per prompt, the log-probabilities of ``token_ids`` as its next token: one forward pass per prompt
+        and no generation (a pointwise scorer such as the rag stage's LLM reranker).  Up to ``n_seq``
+        prompts share each ``llama_decode``, a finished prompt's stream takes the next one."""
+        import llama_cpp
+        import numpy as np
+        from llama_cpp import _internals
+
+        if not prompts:
+            return []
+        n_seq = min(self.n_seq, len(prompts))
+        ctx = self._context(n_seq * max(len(p) for p in prompts), n_seq)
+        batch = _internals.LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1, verbose=False)
+        n_vocab = llama_cpp.llama_vocab_n_tokens(llama_cpp.llama_model_get_vocab(self.llm._model.model))
+        ids = np.asarray(token_ids, dtype=np.int64)
+        results: list[list[float]] = [[] for _ in prompts]
+        try:
+            queue, free, active = list(range(len(prompts)))[::-1], list(range(n_seq))[::-1], []
+            while queue or active:
+                while queue and free:
+                    seq_id = min(free)  # contiguous ids batch (fill_batch)
+                    free.remove(seq_id)
+                    index = queue.pop()
+                    active.append(_Slot(index, seq_id, list(prompts[index])))
+                rows = self._fill(batch.batch, active)
+                ctx.decode(batch)
+                for row, slot in rows:
+                    logits = np.ctypeslib.as_array(ctx.get_logits_ith(row), shape=(n_vocab,)).astype(np.float64)
+                    top = logits.max()
+                    results[slot.index] = (logits[ids] - top - np.log(np.exp(logits - top).sum())).tolist()
+                    ctx.kv_cache_seq_rm(slot.seq_id, -1, -1)
+                    free.append(slot.seq_id)
+                    active.remove(slot)
+        finally:
+            batch.close()
+            ctx.close()
+        return results
 
     def _fill(self, b: Any, active: list[_Slot], logits: bool = True) -> list[tuple[int, _Slot]]:
         return fill_batch(b, active, self.n_batch, logits)

@@ -36,8 +36,9 @@ class RagIndexConfig:
     k: int = 3  # documents put into each prompt by the rag variants
     context_words: int = 360  # words of passages per prompt
     metrics_k: int = 5  # recall@metrics_k on the data's eval split (measured by the eval stage)
-    #: A reranker provider over the top documents of every query (cross_encoder); null: none.
+    #: A reranker provider over the top documents of every query (cross_encoder | llm); null: none.
     reranker: str | None = None
+    reranker_depth: int = 20  # documents of the fused ranking it rescores per query
     reranker_model: str | None = None  # cross_encoder: a local CrossEncoder dir; null: fine-tune one from MiniLM
     reranker_epochs: int = 1  # fine-tuning epochs over the corpus pairs
     reranker_negatives: int = 3  # BM25 negatives (other documents) per pseudo-question
@@ -58,10 +59,14 @@ class RagIndex(RagIndexer):
     reader_settings = ("k", "context_words", "metrics_k")
     code_modules = ("ftflow_plugins.rag.ingest", "ftflow_plugins.rag.chunkers", "ftflow_plugins.rag.embed",
                     "ftflow_plugins.rag.stores", "ftflow_plugins.rag.retrieve", "ftflow_plugins.rag.prompting",
-                    "ftflow_plugins.rag.rerank")
+                    "ftflow_plugins.rag.rerank", "ftflow_plugins.rag.llm_rerank", "ftflow_plugins.llamacpp.engine")
 
     def reads(self, config: RagIndexConfig) -> dict[str, Part | None]:
-        return {}  # the corpus only (external_inputs)
+        """The corpus only (external_inputs), and what the reranker builds from (``llm``: the base model)."""
+        from ftflow_plugins.rag.rerank import reranker_class
+
+        cls = reranker_class(config.reranker) if config.reranker else None
+        return {name: None for name in (cls.needs if cls else ())}
 
     def uses(self, config: RagIndexConfig) -> list[tuple[str, str]]:
         used = [("chunker", config.chunker)] + ([("reranker", config.reranker)] if config.reranker else [])
@@ -80,8 +85,13 @@ class RagIndex(RagIndexer):
             problems.append(f"rag.chunk_overlap must be >= 0 and < rag.chunk_size ({cfg.chunk_size})")
         if cfg.k < 1 or cfg.metrics_k < 1:
             problems.append("rag.k and rag.metrics_k must be >= 1")
-        if cfg.reranker_epochs < 1 or cfg.reranker_negatives < 1:
-            problems.append("rag.reranker_epochs and rag.reranker_negatives must be >= 1")
+        if cfg.reranker_epochs < 1 or cfg.reranker_negatives < 1 or cfg.reranker_depth < 1:
+            problems.append("rag.reranker_epochs, rag.reranker_negatives and rag.reranker_depth must be >= 1")
+        from ftflow_plugins.rag.rerank import reranker_class
+
+        cls = reranker_class(cfg.reranker) if cfg.reranker else None
+        problems += [f"rag.reranker={cfg.reranker} needs the {name} stage, which is disabled"
+                     for name in (cls.needs if cls else ()) if name not in upstream]
         return problems
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
@@ -112,7 +122,8 @@ class RagIndex(RagIndexer):
             info["embedder_identity"] = embedder.identity
         if cfg.reranker:
             reranker = ctx.components[f"reranker.{cfg.reranker}"].provider
-            info["reranker"] = {**reranker.build(root, rows, cfg, ctx.seed, ctx.work_dir, ctx.log), "digest": digest[:16]}
+            built = reranker.build(root, rows, cfg, ctx.seed, ctx.work_dir, ctx.log, ctx=ctx)
+            info["reranker"] = {**built, "digest": digest[:16], "depth": cfg.reranker_depth}
         (root / "index.json").write_text(json.dumps(info, indent=2))
         (root / "documents.json").write_text(json.dumps({d.id: d.digest for d in docs}, indent=2))
         return {"documents": len(docs), "chunks": len(chunks), "embedded_chunks": embedded,

@@ -2,7 +2,8 @@
 
 Providers of kind ``reranker``, named by ``rag.reranker``.  The rag stage calls ``build`` to put what
 readers need into ``index/reranker/`` (and a description into ``index.json``); ``Retriever`` then reranks
-the top ``rag.rerank_depth`` documents of every query with ``load(...).score``.
+the top ``rag.reranker_depth`` documents of every query with ``load(...).score_many``.  The other built-in,
+``llm`` (the base model's yes/no log-probabilities through llama.cpp), lives in ``llm_rerank``.
 
 ``cross_encoder`` is a sentence-transformers ``CrossEncoder``: a local cross-encoder directory
 (``rag.reranker_model``), or — with none — one that the rag stage **fine-tunes itself** from the shipped
@@ -24,16 +25,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
 
 class Reranker(kinds.Reranker):
+    """The rag plugin's rerankers; the contract (``needs``, ``build``, ``load``) is ``ftflow.kinds.Reranker``."""
+
     kind = "reranker"
-
-    def build(self, root: Path, rows: list[dict[str, Any]], settings: Any, seed: int, work: Path,
-              log: Any) -> dict[str, Any]:
-        """Write ``root/reranker/`` and return its ``index.json`` entry (must hold ``"reranker": name``)."""
-        raise NotImplementedError
-
-    def load(self, root: Path, info: dict[str, Any]) -> Any:
-        """An object with ``score(query, passages) -> list[float]`` (higher: more relevant)."""
-        raise NotImplementedError
 
 
 def pseudo_queries(rows: list[dict[str, Any]], bm25: Any, negatives: int, seed: int
@@ -74,6 +68,9 @@ class _CrossEncoderScorer:
             return []
         return [float(s) for s in self.model.predict([(query, p) for p in passages], show_progress_bar=False)]
 
+    def score_many(self, items: list[tuple[str, list[str]]]) -> list[list[float]]:
+        return [self.score(query, list(passages)) for query, passages in items]
+
 
 class CrossEncoderReranker(Reranker):
     name = "cross_encoder"
@@ -81,7 +78,7 @@ class CrossEncoderReranker(Reranker):
     libraries = ("sentence-transformers", "transformers", "torch", "datasets")
 
     def build(self, root: Path, rows: list[dict[str, Any]], settings: Any, seed: int, work: Path,
-              log: Any) -> dict[str, Any]:
+              log: Any, ctx: Any = None) -> dict[str, Any]:
         out = root / "reranker"
         if settings.reranker_model:
             shutil.copytree(Path(settings.reranker_model), out)
@@ -137,5 +134,8 @@ class CrossEncoderReranker(Reranker):
                                    f"cross_encoder:{info.get('digest', '')}")
 
 
-#: Rerankers readers can load by the name ``index.json`` records.
-RERANKERS: dict[str, type[Reranker]] = {"cross_encoder": CrossEncoderReranker}
+def reranker_class(name: str) -> type[Reranker] | None:
+    """The built-in reranker that ``index.json`` names (readers load it without the registry); None if unknown."""
+    from ftflow_plugins.rag.llm_rerank import LlmReranker
+
+    return {"cross_encoder": CrossEncoderReranker, "llm": LlmReranker}.get(name)

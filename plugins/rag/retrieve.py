@@ -39,7 +39,8 @@ def rrf(rankings: list[list[str]], rrf_k: int = RRF_K) -> list[tuple[str, float]
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
-#: Documents of the fused ranking that a reranker (``rag.reranker``) rescores per query.
+#: Documents of the fused ranking that a reranker (``rag.reranker``) rescores per query, for indexes built
+#: before ``rag.reranker_depth`` was recorded in ``index.json``.
 RERANK_DEPTH = 20
 
 
@@ -61,15 +62,20 @@ class Retriever:
         self.embedder = Embedder(self.info["embedder"]) if self.mode in ("dense", "hybrid") else None
         self._bm25: Any = None
         self.reranker = None
+        #: Documents of the fused ranking the reranker rescores per query (``rag.reranker_depth``).
+        self.rerank_depth = int((self.info.get("reranker") or {}).get("depth", RERANK_DEPTH))
         if rerank and self.info.get("reranker"):
-            from ftflow_plugins.rag.rerank import RERANKERS
+            from ftflow_plugins.rag.rerank import reranker_class
 
-            self.reranker = RERANKERS[self.info["reranker"]["reranker"]]().load(self.root, self.info["reranker"])
+            cls = reranker_class(self.info["reranker"]["reranker"])
+            if cls is None:
+                raise ValueError(f"{self.root / 'index.json'}: unknown reranker {self.info['reranker']['reranker']!r}")
+            self.reranker = cls().load(self.root, self.info["reranker"])
 
     @property
     def identity(self) -> str:
-        return f"{self.info['digest']}:{self.mode}" + (f"+{self.reranker.identity}@{RERANK_DEPTH}" if self.reranker
-                                                       else "")
+        return f"{self.info['digest']}:{self.mode}" + (f"+{self.reranker.identity}@{self.rerank_depth}"
+                                                       if self.reranker else "")
 
     def dense(self, queries: list[str], depth: int) -> list[list[str]]:
         assert self.embedder is not None
@@ -103,8 +109,8 @@ class Retriever:
     def documents(self, queries: list[str], k: int, depth: int | None = None) -> list[list[dict[str, Any]]]:
         """Per query, up to ``k`` documents: {doc_id, title, chunks (best first)}, best document first."""
         results = []
-        want = max(k, RERANK_DEPTH) if self.reranker else k
-        for query, ranking in zip(queries, self.chunk_rankings(queries, depth or max(4 * want, 20)), strict=True):
+        want = max(k, self.rerank_depth) if self.reranker else k
+        for ranking in self.chunk_rankings(queries, depth or max(4 * want, 20)):
             docs: dict[str, dict[str, Any]] = {}
             for chunk_id in ranking:
                 chunk = self.by_id[chunk_id]
@@ -113,15 +119,16 @@ class Retriever:
                 doc["chunks"].append(chunk)
                 if len(docs) > want:
                     break
-            ranked = list(docs.values())[:want]
-            if self.reranker is not None and ranked:
-                from ftflow_plugins.rag.rerank import passage_text
+            results.append(list(docs.values())[:want])
+        if self.reranker is not None:  # every query's pairs in one call: a scorer may batch across queries
+            from ftflow_plugins.rag.rerank import passage_text
 
-                scores = self.reranker.score(query, [passage_text(d["chunks"][0]) for d in ranked])
+            all_scores = self.reranker.score_many(
+                [(q, [passage_text(d["chunks"][0]) for d in ranked]) for q, ranked in zip(queries, results, strict=True)])
+            for n, (ranked, scores) in enumerate(zip(results, all_scores, strict=True)):
                 order = sorted(range(len(ranked)), key=lambda i: -scores[i])  # stable: ties keep fused order
-                ranked = [ranked[i] for i in order]
-            results.append(ranked[:k])
-        return results
+                results[n] = [ranked[i] for i in order]
+        return [ranked[:k] for ranked in results]
 
 
 def retrieval_metrics(retriever: Retriever, rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
