@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,15 @@ class FilesConfig:
     sources: list[SourceConfig] = dataclasses.field(default_factory=list)
     mix_rows: int | None = None  # train rows of a weighted mix; null: the most that repeat no row
     seed: int | None = None  # the seed of the mix's draws; null: the run's seed
+
+
+def portable(location: str, roots: list[Path]) -> str:
+    """``location`` (``/abs/file:line``) relative to the deepest of ``roots`` that holds it, else as is."""
+    for root in sorted((str(r.resolve()) for r in roots), key=len, reverse=True):
+        prefix = root.rstrip(os.sep) + os.sep
+        if location.startswith(prefix):
+            return location[len(prefix):]
+    return location
 
 
 def load_split(path: Path, fmt: DataFormat, columns: dict[str, str] | None = None,
@@ -183,8 +193,12 @@ class DataFiles(DataSource):
         enforce(report, cfg.quality)
         for split, (rows, _) in splits.items():
             write_jsonl(ctx.output_dir / f"{split}.jsonl", rows)
-        # Where each normalized row came from, so later stages (tokenize) can name file:line too.
-        (ctx.output_dir / SOURCES_FILE).write_text(json.dumps({s: w for s, (_, w) in splits.items()}))
+        # Where each normalized row came from, so later stages (tokenize) can name file:line too; relative
+        # to the recipe dir or working directory it was found in, so the artifact (and the keys of the stages
+        # that read it) do not depend on where the checkout or the data sits.
+        roots = [*ctx.recipe_dirs, Path.cwd()]
+        (ctx.output_dir / SOURCES_FILE).write_text(json.dumps({s: [portable(loc, roots) for loc in w]
+                                                               for s, (_, w) in splits.items()}))
         report_md = render_markdown(report)
         if mixed:
             report_md = render_sources(mixed["sources"], mixed["mix_seed"]) + "\n\n" + report_md

@@ -149,3 +149,23 @@ def test_rag_context_puts_retrieved_passages_into_a_share_of_train_rows(smoke_ho
 def test_rag_context_without_a_rag_stage_is_bad_input(smoke_home, no_training):
     result = run_ftflow(smoke_home[0], "run", *no_training, "tokenize.rag_context=0.3")
     assert result.returncode == 2 and "tokenize.rag_context" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_keys_do_not_depend_on_where_the_data_sits(smoke_home, tmp_path, no_training):
+    """The same files under two different directories (named relative to the working directory): the data
+    artifact records rows' sources relative to it, so data and tokenize get the same keys."""
+    shipped = Path(__file__).parents[3] / "recipes" / "datasets" / "smoke"
+    keys = []
+    for where in ("a", "b/deeper"):
+        project = tmp_path / where
+        shutil.copytree(shipped, project / "data")
+        home = project / "home"
+        shutil.copytree(smoke_home[0], home)
+        result = run_ftflow(home, "run", *no_training, "data.train=data/train.jsonl", "data.eval=data/eval.jsonl",
+                            cwd=project)
+        assert result.ok, result.stderr[-2000:]
+        stages = {s["name"]: s for s in result.manifest["stages"]}
+        sources = json.loads((Path(stages["data"]["artifact"]) / "sources.json").read_text())
+        assert sources["train"][0] == "data/train.jsonl:1"
+        keys.append((stages["data"]["key"], stages["tokenize"]["key"]))
+    assert keys[0] == keys[1]
