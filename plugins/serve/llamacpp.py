@@ -28,7 +28,7 @@ from ftflow_plugins.serve.targets import ModelFiles, resolve
 
 @dataclasses.dataclass
 class LlamaCppServeConfig(ServeConfig):
-    quant: str | None = None  # which exported GGUF (default: q8_0, else the best exported)
+    quant: str | None = None  # which exported GGUF (default: see pick: bf16 for slots on bf16 CPUs, else q8_0)
     n_ctx: int = 2048
     n_threads: int | None = None  # default: the CPUs this process may use ($FTFLOW_LLAMA_THREADS)
     #: slots: ftflow's continuous-batching server (concurrent requests decode together);
@@ -37,8 +37,14 @@ class LlamaCppServeConfig(ServeConfig):
     slots: int = 8  # concurrent sequences per backend (server: slots); each gets n_ctx tokens of KV cache
 
 
-def pick(files: ModelFiles, quant: str | None, key: str) -> Path:
-    """The GGUF a route serves."""
+def pick(files: ModelFiles, quant: str | None, key: str, batched: bool = False) -> Path:
+    """The GGUF a route serves: ``quant``, else bf16 for the batching server on a CPU with bf16 dot
+    products when the run exported it, else q8_0, else the best exported type.
+
+    Why bf16 there: llama.cpp's q8_0 kernels cost more per token when several requests share a step than
+    for one request alone, bf16's cost less (bench/RESULTS.md: tokens per CPU-second at 8 clients 2.52x one
+    client's on bf16, 0.94x on q8_0); one request alone decodes faster from q8_0 (``serve.quant=q8_0``).
+    """
     if files.which == "base":
         if files.base_gguf is None:
             raise ConfigError(key, f"{files.label} has no GGUF (only smollm2-gguf ships one); point the route "
@@ -50,6 +56,11 @@ def pick(files: ModelFiles, quant: str | None, key: str) -> Path:
         if quant not in files.gguf:
             raise ConfigError("serve.quant", f"{files.label} has {', '.join(files.gguf)}, not {quant}")
         return files.gguf[quant]
+    if batched and "bf16" in files.gguf:
+        from ftflow_plugins.llamacpp.engine import engine_type
+
+        if engine_type() == "bf16":
+            return files.gguf["bf16"]
     ranked = sorted(files.gguf, key=lambda q: QUANT_PREFERENCE.index(q) if q in QUANT_PREFERENCE else 99)
     return files.gguf[ranked[0]]
 
@@ -84,7 +95,7 @@ class LlamaCppServer(ServerProvider):
         for i, route in enumerate(session.routes):
             key = f"serve.routes[{i}].target" if config.routes else "serve.quant"
             files = resolve(route.target, session.manifest, session.workspace, key)
-            path = pick(files, config.quant, key)
+            path = pick(files, config.quant, key, batched=config.server == "slots" and config.slots > 1)
             if path not in by_path:
                 name = f"llamacpp-{len(by_path)}"
                 by_path[path] = self._backend(session, config, name, path, threads)
