@@ -1,6 +1,6 @@
 """Sweeps of the smoke recipe sharing one workspace: local processes (--jobs 2), a Ray head node started
-here on 127.0.0.1, submitit's local executor and an Optuna search.  The first sweep builds; the others
-find every stage cached, so they exercise the launchers in seconds."""
+here on 127.0.0.1, submitit's local executor (chosen in a recipe's sweep section) and an Optuna search.
+The first sweep builds; the others find every stage cached, so they exercise the launchers in seconds."""
 
 from __future__ import annotations
 
@@ -77,6 +77,7 @@ def test_plan_shows_shared_stages(swept):
     assert result.ok, result.stderr
     assert "3 (model, data, tokenize)" in result.stdout
     assert "model 1, data 1, tokenize 1, train 2, export 2, eval 2" in result.stdout
+    assert "--jobs override): local, up to 1 at once" in result.stdout
 
 
 def test_ray_cluster_runs_the_points(swept):
@@ -101,14 +102,22 @@ def test_ray_cluster_runs_the_points(swept):
     assert [p["values"] for p in summary["points"]] == [p["values"] for p in first["points"]]
 
 
-def test_submitit_local_executor_runs_the_points(swept):
+def test_submitit_local_executor_runs_the_points(swept, tmp_path):
+    """The launcher chosen in the recipe (sweep.launcher: slurm, submitit's local executor), not on the command line."""
     pytest.importorskip("submitit")
+    from ftflow.config.paths import builtin_recipes_dir
+
     home, first = swept
-    result = run_ftflow(home, "run", "-m", *GRID, "--launcher", "slurm", "--launcher-arg", "cluster=local",
-                        "--jobs", "2")
+    (tmp_path / "recipe").mkdir()
+    (tmp_path / "recipe" / "smoke_slurm.yaml").write_text(
+        (builtin_recipes_dir() / "recipe" / "smoke.yaml").read_text()
+        + "sweep:\n  launcher: slurm\n  jobs: 2\n  launcher_args: {cluster: local, timeout_min: 30}\n")
+    result = run_ftflow(home, "run", "-m", "recipe=smoke_slurm", *GRID[1:], "--recipes-dir", str(tmp_path))
     assert result.ok, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "through the slurm launcher (up to 2 at once)" in result.stdout
     summary = _summary(home, result.stdout)
     assert summary["launcher"] == "slurm" and [p["status"] for p in summary["points"]] == ["ok"] * 4
+    assert set(summary["builds"].values()) == {0}  # the sweep section is in no cache key
     assert [p["best"] for p in summary["points"]] == [p["best"] for p in first["points"]]
     # submitit's own job records (the local executor keeps no submission script): one result per point
     assert len(list((home / "sweeps" / summary["sweep_id"] / "submitit").rglob("*_result.pkl"))) == 4
