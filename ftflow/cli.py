@@ -113,7 +113,8 @@ def _parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     plugin_sub = plugin.add_subparsers(dest="plugin_command", required=True, metavar="ACTION")
     new = plugin_sub.add_parser("new", parents=[common], help="create a ready-to-install plugin package NAME/")
     new.add_argument("name")
-    new.add_argument("--kind", default="metric", choices=["metric", "format"], help="provider kind to start from")
+    # The kinds with a template are the scaffold's (ftflow.scaffold); it names them in its one-line error.
+    new.add_argument("--kind", default="metric", help="provider kind to start from (metric, format, export, ...)")
     new.add_argument("-o", "--output", default=None, metavar="DIR", help="parent directory (default: cwd)")
     if with_plugins:  # commands plugins add (``ftflow chat``, ``ftflow data check``): loaded only when asked for
         from ftflow.plugin.manager import load_plugins

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ftflow.errors import UserError
-from ftflow.provider import Estimate, Provider
+from ftflow.kinds import DataSource
+from ftflow.provider import Estimate
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import write_jsonl
 from ftflow_plugins.data.files import SOURCES_FILE, length_notes, load_split
@@ -116,7 +117,7 @@ def parse_label(reply: str, labels: list[str]) -> str | None:
     return min(found)[1] if found else None
 
 
-class SyntheticData(Provider):
+class SyntheticData(DataSource):
     name = "synthetic"
     kind = "data"
     version = "1"
