@@ -176,8 +176,9 @@ class SyntheticData(DataSource):
         out_train = (train_rows if cfg.include_train else []) + rows
         out_where = (splits["train"][1] if cfg.include_train else []) + [f"synthetic:{r['id']}" for r in rows]
         final = {"train": (out_train, out_where), **({"eval": splits["eval"]} if "eval" in splits else {})}
-        quality = quality_report(final, cfg.label_field)
-        quality["notes"] = length_notes(quality, final, cfg.max_length)
+        measured = {s: v for s, v in final.items() if v[0]}  # no kept pair (min_kept: 0): no train statistics
+        quality = quality_report(measured, cfg.label_field)
+        quality["notes"] = length_notes(quality, measured, cfg.max_length)
         enforce(quality, cfg.quality)
         for split, (split_rows, _) in final.items():
             write_jsonl(ctx.output_dir / f"{split}.jsonl", split_rows)
