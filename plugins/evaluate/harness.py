@@ -4,8 +4,10 @@ A general-capability regression check: does tuning cost the model what it knew? 
 YAML files named in ``eval.tasks`` (recipe-relative); their ``data_files`` are resolved relative to the YAML,
 so a task shipped as local files runs offline (the shipped one: ``datasets/lm_eval/harbor_lumen_mc.yaml``,
 multiple choice built from the scenario corpora).  Each variant is an ``HFLM`` (transformers, with the peft
-adapter for a LoRA-tuned model); per-sample scores give the same bootstrap intervals, paired comparisons and
-gate as ``eval=generate``.  The artifact holds ``lm_eval_<variant>.json`` in lm-eval's results format (without
+adapter for a LoRA-tuned model); ``served`` is whatever answers at ``eval.base_url``, an OpenAI-compatible
+endpoint such as ``ftflow serve``'s, through lm-eval's ``local-chat-completions`` (or ``local-completions``)
+model, for generation tasks (the endpoint gives no prompt log-probabilities).  Per-sample scores give the same
+bootstrap intervals, paired comparisons and gate as ``eval=generate``.  The artifact holds ``lm_eval_<variant>.json`` in lm-eval's results format (without
 timings or host paths) and the samples, so other tools read them.
 """
 
@@ -29,12 +31,15 @@ from ftflow_plugins.evaluate.intervals import bootstrap_interval
 #: lm-eval's results keys that describe the scores; the rest (dates, timings, host paths, environment) stay out.
 RESULT_KEYS = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better",
                "n-samples")
-VARIANTS = ("base", "tuned")
+VARIANTS = ("base", "tuned", "served")
+#: lm-eval model types the ``served`` variant uses, by ``eval.served_api``, and the endpoint path of each.
+SERVED_API = {"chat": ("local-chat-completions", "chat/completions"), "completions": ("local-completions",
+                                                                                      "completions")}
 
 
 @dataclasses.dataclass
 class LmEvalConfig:
-    variants: list[str] = dataclasses.field(default_factory=lambda: list(VARIANTS))
+    variants: list[str] = dataclasses.field(default_factory=lambda: ["base", "tuned"])
     #: lm-eval task YAML files (recipe-relative); data_files inside are relative to each file.
     tasks: list[str] = dataclasses.field(default_factory=lambda: ["datasets/lm_eval/harbor_lumen_mc.yaml"])
     max_examples: int | None = None  # documents per task (lm-eval's limit; None: all)
@@ -42,6 +47,13 @@ class LmEvalConfig:
     num_fewshot: int | None = None  # None: the task's own setting
     batch_size: int = 8
     compare_to: str | None = None  # reference for the paired comparisons; None: the first variant
+    #: The ``served`` variant: an OpenAI-compatible endpoint, e.g. ``http://127.0.0.1:8000/v1`` (``ftflow serve``)
+    base_url: str | None = None
+    served_model: str = "auto"  # the model name requests carry (ftflow serve: a route, or auto)
+    served_api: str = "chat"  # chat (/chat/completions, the server's chat template) | completions (raw prompt)
+    served_concurrency: int = 1  # requests in flight
+    #: The cache cannot see what answers at base_url: change this label when the served model changes.
+    served_revision: str = ""
     gate: GateConfig = dataclasses.field(default_factory=GateConfig)
 
 
@@ -77,8 +89,9 @@ class LmEvalEvaluator(Evaluator):
     code_modules = ("ftflow_plugins.common.hf",)
 
     def reads(self, config: LmEvalConfig) -> dict[str, Part | None]:
-        """The base weights and, for ``tuned``, the trained adapter or model."""
-        return {"model": None, **({"train": TRAINED} if "tuned" in config.variants else {})}
+        """The base weights and, for ``tuned``, the trained adapter or model (``served`` reads neither)."""
+        local = any(v in config.variants for v in ("base", "tuned")) or not config.variants
+        return {**({"model": None} if local else {}), **({"train": TRAINED} if "tuned" in config.variants else {})}
 
     def external_inputs(self, config: LmEvalConfig) -> dict[str, str]:
         """Each task file's folder: the YAML and the data files it names enter the key by content."""
@@ -92,6 +105,11 @@ class LmEvalEvaluator(Evaluator):
             problems.append("eval.variants: 'tuned' needs the train stage, which is disabled")
         if not cfg.tasks:
             problems.append("eval.tasks: name at least one lm-eval task YAML file")
+        if "served" in cfg.variants and not cfg.base_url:
+            problems.append("eval.base_url: the served variant needs an OpenAI-compatible endpoint, "
+                            "e.g. http://127.0.0.1:8000/v1 (ftflow serve)")
+        if cfg.served_api not in SERVED_API:
+            problems.append(f"eval.served_api: '{cfg.served_api}' is not one of {', '.join(SERVED_API)}")
         problems += [p for p in gate_problems(cfg.gate, cfg.variants, []) if "unknown metric" not in p]
         return problems
 
@@ -109,6 +127,10 @@ class LmEvalEvaluator(Evaluator):
                 raise UserError(f"eval.tasks[{i}]: {task} is not an lm-eval task YAML file")
             tasks.append(task_config(path, ctx.work_dir / "datasets"))
             written[tasks[-1]["task"]] = _as_written(path)
+            if "served" in cfg.variants and tasks[-1].get("output_type", "generate_until") != "generate_until":
+                raise UserError(f"eval.tasks[{i}]: {task} is a {tasks[-1]['output_type']} task; the served variant "
+                                "runs generation tasks only (an OpenAI-compatible endpoint returns no prompt "
+                                "log-probabilities)")
         results: dict[str, dict[str, float]] = {}
         intervals: dict[str, dict[str, list[float]]] = {}
         scores: dict[str, dict[str, list[float | None]]] = {}
@@ -153,10 +175,29 @@ class LmEvalEvaluator(Evaluator):
 
     @staticmethod
     def _evaluate(ctx: StageContext, variant: str, tasks: list[dict[str, Any]]) -> dict[str, Any]:
-        import torch
         from lm_eval import simple_evaluate
-        from lm_eval.models.huggingface import HFLM
         from lm_eval.tasks import TaskManager
+
+        cfg: LmEvalConfig = ctx.config
+        lm = served_lm(ctx) if variant == "served" else LmEvalEvaluator._local_lm(ctx, variant, tasks)
+        # include_defaults=False: the tasks come as configs, so lm-eval's thousands of built-in YAMLs are not indexed
+        manager = TaskManager(include_defaults=False)
+        raw = simple_evaluate(model=lm, tasks=tasks, task_manager=manager, apply_chat_template=(
+                                  variant == "served" and cfg.served_api == "chat"),
+                              num_fewshot=cfg.num_fewshot, limit=cfg.max_examples, log_samples=True, bootstrap_iters=0,
+                              gen_kwargs={"max_gen_toks": cfg.max_new_tokens} if cfg.max_new_tokens else None,
+                              random_seed=ctx.seed, numpy_random_seed=ctx.seed, torch_random_seed=ctx.seed,
+                              fewshot_random_seed=ctx.seed)
+        if raw is None:
+            from ftflow.errors import UserError
+
+            raise UserError("eval=lm_eval: lm-eval returned no results")
+        return raw
+
+    @staticmethod
+    def _local_lm(ctx: StageContext, variant: str, tasks: list[dict[str, Any]]) -> Any:
+        import torch
+        from lm_eval.models.huggingface import HFLM
 
         cfg: LmEvalConfig = ctx.config
         base = model_dir(ctx.inputs["model"].path)
@@ -169,20 +210,23 @@ class LmEvalEvaluator(Evaluator):
                 pretrained = str(train.path / "model")
         device = "cuda" if torch.cuda.is_available() else "cpu"
         ctx.log(f"lm_eval {variant}: {', '.join(t['task'] for t in tasks)} on {device}")
-        lm = HFLM(pretrained=pretrained, tokenizer=str(base), peft=peft, device=device, batch_size=cfg.batch_size,
-                  dtype="float32" if device == "cpu" else "auto")
-        # include_defaults=False: the tasks come as configs, so lm-eval's thousands of built-in YAMLs are not indexed
-        manager = TaskManager(include_defaults=False)
-        raw = simple_evaluate(model=lm, tasks=tasks, task_manager=manager,
-                              num_fewshot=cfg.num_fewshot, limit=cfg.max_examples, log_samples=True, bootstrap_iters=0,
-                              gen_kwargs={"max_gen_toks": cfg.max_new_tokens} if cfg.max_new_tokens else None,
-                              random_seed=ctx.seed, numpy_random_seed=ctx.seed, torch_random_seed=ctx.seed,
-                              fewshot_random_seed=ctx.seed)
-        if raw is None:
-            from ftflow.errors import UserError
+        return HFLM(pretrained=pretrained, tokenizer=str(base), peft=peft, device=device, batch_size=cfg.batch_size,
+                    dtype="float32" if device == "cpu" else "auto")
 
-            raise UserError("eval=lm_eval: lm-eval returned no results")
-        return raw
+
+def served_lm(ctx: StageContext) -> Any:
+    """lm-eval's OpenAI-compatible client on ``eval.base_url``: greedy (temperature 0), no tokenizer (requests
+    go as text), ``$FTFLOW_API_KEY`` as the bearer token when set (ftflow serve's key)."""
+    from lm_eval.api.registry import get_model
+
+    cfg: LmEvalConfig = ctx.config
+    model_type, path = SERVED_API[cfg.served_api]
+    key = os.environ.get("FTFLOW_API_KEY")
+    ctx.log(f"lm_eval served: {cfg.base_url} model={cfg.served_model} ({model_type})")
+    return get_model(model_type)(
+        base_url=f"{cfg.base_url.rstrip('/')}/{path}", model=cfg.served_model, tokenizer_backend=None,
+        tokenized_requests=False, num_concurrent=cfg.served_concurrency, max_retries=1, seed=ctx.seed,
+        header={"Authorization": f"Bearer {key}"} if key else None)
 
 
 def as_lm_eval_results(task: str, metrics: dict[str, float], scores: dict[str, list[float | None]],
