@@ -8,8 +8,8 @@ from ftflow_plugins.train.adapters import FullAdapter, LoraAdapter, QLoraAdapter
 from ftflow_plugins.train.grpo import GrpoMethod
 from ftflow_plugins.train.launchers import LocalLauncher, TorchrunLauncher
 from ftflow_plugins.train.preference import PreferenceMethod
-from ftflow_plugins.train.report import ftflow_report_sections  # noqa: F401  (a hook of this plugin)
 from ftflow_plugins.train.pretrain import PretrainMethod
+from ftflow_plugins.train.report import ftflow_report_sections  # noqa: F401  (a hook of this plugin)
 from ftflow_plugins.train.reward import RewardMethod
 from ftflow_plugins.train.sft import SftMethod
 
