@@ -11,24 +11,15 @@ An ``id`` and a ``meta`` mapping pass through when present.  Errors name ``file:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ftflow.errors import UserError
 from ftflow.kinds import DataFormat
+from ftflow.kinds.components import _maybe_json  # CSV/Parquet cells hold nested values as JSON text
 
 ROLES = ("system", "user", "assistant", "tool")
 Messages = list[dict[str, Any]]
 
-
-def _maybe_json(value: Any) -> Any:
-    """CSV and Parquet cells hold nested values as JSON text."""
-    if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
 
 
 def _check_tool_calls(calls: Any, where: str, field: str) -> None:
