@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import inspect
 import json
+import sys
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -31,10 +32,14 @@ from ftflow.provider import Part, ProviderInfo, read_parts
 @cache
 def _top_level(top: str) -> tuple[Path | None, tuple[Path, ...]]:
     """A top-level module's file and, for a package, its directories (finding a top-level name imports
-    nothing)."""
-    spec = importlib.util.find_spec(top)
+    nothing).  A script run as ``__main__`` has no spec; its file is the one it was run from."""
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):  # ValueError: ``__main__`` of a script, ``__spec__`` is None
+        spec = None
     if spec is None:
-        return None, ()
+        file = getattr(sys.modules.get(top), "__file__", None)
+        return (Path(file) if file and file.endswith(".py") else None), ()
     origin = Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
     return origin, tuple(Path(p) for p in spec.submodule_search_locations or ())
 

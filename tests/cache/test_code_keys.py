@@ -98,3 +98,23 @@ def test_builtin_sft_is_not_keyed_on_grpo():
     sft = {p.name for p in keys.code_files(SftMethod)}
     assert {"sft.py", "common.py", "hf.py"} <= sft and "grpo.py" not in sft
     assert "grpo.py" in {p.name for p in keys.code_files(GrpoMethod)}
+
+
+def test_a_provider_defined_in_a_script_is_keyed_on_the_script(tmp_path, monkeypatch):
+    """A plugin registered from a script run as ``__main__`` (no ``__spec__``) is keyed on that file."""
+    import types
+
+    script = tmp_path / "launch.py"
+    script.write_text("X = 1\n")
+    main = types.ModuleType("__main__")
+    main.__file__, main.__spec__ = str(script), None
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    keys._top_level.cache_clear()
+    keys._module_path.cache_clear()
+    cls = type("Scripted", (), {"__module__": "__main__"})
+    try:
+        assert keys.code_files(cls) == (script,)
+    finally:
+        keys._top_level.cache_clear()
+        keys._module_path.cache_clear()
+        keys.code_files.cache_clear()
