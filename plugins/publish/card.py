@@ -70,18 +70,46 @@ def front_matter(manifest: dict[str, Any], written: dict[str, Any]) -> str:
     return "---\n" + data.to_yaml() + "\n---\n"
 
 
+def _digest(index: int, source: dict[str, Any], inputs: dict[str, Any]) -> str:
+    """A source's content digest from the lock (files and local directories), or its Hub revision."""
+    for field in ("path", "dataset"):
+        entry = inputs.get(f"data.sources[{index}].{field}")
+        if entry and entry.get("sha256"):
+            return f"`sha256:{entry['sha256']}`"
+    return f"revision `{source['revision']}`" if source.get("revision") else "–"
+
+
+def _sources_table(sources: list[dict[str, Any]], inputs: dict[str, Any], seed: Any) -> list[str]:
+    """Each source of a ``data.sources`` mix: its weight, the rows it had and gave, its share, its digest."""
+    def share(value: Any) -> str:
+        return f"{value:.1%}" if isinstance(value, (int, float)) else "–"
+
+    rows = [[s.get("name"), s.get("kind"), fmt_value(s.get("format")), fmt_value(s.get("weight")),
+             fmt_value(s.get("rows_available")), fmt_value(s.get("rows")), share(s.get("share")),
+             share(s.get("target_share")), fmt_value(s.get("repeated")), _digest(i, s, inputs)]
+            for i, s in enumerate(sources)]
+    total = sum(int(s.get("rows") or 0) for s in sources)
+    return [f"The train split mixes {len(sources)} sources ({total} rows, seed {seed}):", ""] + _table(
+        ["source", "kind", "format", "weight", "rows available", "rows kept", "share", "target share",
+         "repeated", "digest"], rows) + [""]
+
+
 def _data_section(manifest: dict[str, Any], lock: dict[str, Any] | None) -> list[str]:
     config = manifest.get("config", {}).get("data") or {}
-    quality = (manifest.get("stage_metadata", {}).get("data") or {}).get("quality") or {}
+    metadata = manifest.get("stage_metadata", {}).get("data") or {}
+    quality = metadata.get("quality") or {}
+    settings = {k: v for k, v in config.items() if k not in ("provider", "format", "quality", "sources")}
     lines = ["## Training data", "", f"Data provider `{config.get('provider')}`, format "
-             f"`{config.get('format')}`; "
-             f"{_settings({k: v for k, v in config.items() if k not in ('provider', 'format', 'quality')})}.", ""]
+             f"`{config.get('format')}`; {_settings(settings)}.", ""]
     inputs = {k: v for k, v in ((lock or {}).get("inputs") or {}).items() if k.startswith("data.")}
-    if inputs:
+    if metadata.get("sources"):
+        lines += _sources_table(metadata["sources"], inputs, metadata.get("mix_seed"))
+    files = {k: v for k, v in inputs.items() if not k.startswith("data.sources[")}
+    if files:
         rows = [[name.removeprefix("data."), f"`{v.get('path')}`", f"`{v.get('sha256')}`",
-                 fmt_value((quality.get(name.removeprefix("data.")) or {}).get("rows"))] for name, v in inputs.items()]
-        lines += _table(["source", "path", "sha256", "rows"], rows)
-    else:
+                 fmt_value((quality.get(name.removeprefix("data.")) or {}).get("rows"))] for name, v in files.items()]
+        lines += _table(["input", "path", "sha256", "rows"], rows)
+    elif not inputs:
         lines.append("(no data digests: the run could not be pinned here)")
     return lines + [""]
 
