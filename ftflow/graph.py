@@ -2,54 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-from functools import cached_property
-from typing import Any
-
 from ftflow.errors import GraphError
-from ftflow.provider import Provider, ProviderInfo
+from ftflow.provider import Component, Stage
 
-
-@dataclasses.dataclass
-class Component:
-    """A provider that configures a stage without being one (an adapter, a backend, a launcher)."""
-
-    kind: str
-    info: ProviderInfo
-    config: Any
-
-    @cached_property
-    def provider(self) -> Provider:
-        return self.info.cls()
-
-
-@dataclasses.dataclass
-class Stage:
-    """One node: a provider, its validated config and the upstream stages it reads, by input name."""
-
-    name: str
-    kind: str
-    info: ProviderInfo
-    config: Any
-    inputs: dict[str, str] = dataclasses.field(default_factory=dict)
-    components: dict[str, Component] = dataclasses.field(default_factory=dict)
-    key: str | None = None
-    #: The recipe section that configures it (``method`` for the train stage); names config keys in ``plan``.
-    group: str = ""
-    #: What ``key`` hashes (``ftflow.keys.key_payload``); kept in the cache entry for ``plan``.
-    key_payload: dict[str, Any] | None = None
-
-    @property
-    def section(self) -> str:
-        return self.group or self.name
-
-    @property
-    def plugin(self) -> str:
-        return self.info.name
-
-    @cached_property
-    def provider(self) -> Provider:
-        return self.info.cls()
+__all__ = ["Component", "Graph", "Stage"]  # Stage and Component live in ftflow.provider
 
 
 class Graph:

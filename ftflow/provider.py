@@ -17,19 +17,25 @@ A provider is a class with a few class attributes and one method that does the w
 * ``run(ctx)`` writes files into ``ctx.output_dir`` and returns a JSON-able metadata dict.
 
 Heavy libraries are imported inside ``run`` (or helpers it calls), never at module level.
+
+The types the contract's methods take live here too, so the contract needs no higher module: ``Stage``
+and ``Component`` (a node of the graph and its components; ``ftflow.graph`` re-exports them) and
+``StageContext`` with its ``Artifact`` inputs (``ftflow.stage`` re-exports them).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ftflow.config.paths import resolve_data_path
+
 if TYPE_CHECKING:
-    from ftflow.graph import Stage
-    from ftflow.stage import StageContext
+    from ftflow.cache.memo import Memo
 
 #: Provider kinds.  Stage kinds run as stages of the graph; component kinds configure a stage.
 STAGE_KINDS = ("model", "data", "tokenize", "rag", "method", "export", "evaluator", "server")
@@ -171,6 +177,91 @@ class ProviderInfo:
     package: str
     package_version: str
     cls: type[Provider]
+
+
+@dataclasses.dataclass
+class Component:
+    """A provider that configures a stage without being one (an adapter, a backend, a launcher)."""
+
+    kind: str
+    info: ProviderInfo
+    config: Any
+
+    @cached_property
+    def provider(self) -> Provider:
+        return self.info.cls()
+
+
+@dataclasses.dataclass
+class Stage:
+    """One node: a provider, its validated config and the upstream stages it reads, by input name."""
+
+    name: str
+    kind: str
+    info: ProviderInfo
+    config: Any
+    inputs: dict[str, str] = dataclasses.field(default_factory=dict)
+    components: dict[str, Component] = dataclasses.field(default_factory=dict)
+    key: str | None = None
+    #: The recipe section that configures it (``method`` for the train stage); names config keys in ``plan``.
+    group: str = ""
+    #: What ``key`` hashes (``ftflow.keys.key_payload``); kept in the cache entry for ``plan``.
+    key_payload: dict[str, Any] | None = None
+
+    @property
+    def section(self) -> str:
+        return self.group or self.name
+
+    @property
+    def plugin(self) -> str:
+        return self.info.name
+
+    @cached_property
+    def provider(self) -> Provider:
+        return self.info.cls()
+
+
+@dataclasses.dataclass
+class Artifact:
+    """A finished stage's output directory and the metadata its provider returned (only the keys the reader
+    declares in ``Provider.reads``, where it declares a part), plus the upstream's reader settings."""
+
+    path: Path
+    digest: str
+    metadata: dict[str, Any]
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class StageContext:
+    """Everything a provider's ``run`` may use; it writes only into ``output_dir`` and ``work_dir``.
+
+    ``memo`` stores small content-keyed items across runs (e.g. generations per variant).
+    ``work_dir`` survives a crash (it is keyed by the stage's cache key), so long stages put their
+    checkpoints there and resume from them when the same stage runs again.
+    """
+
+    stage: Stage
+    inputs: dict[str, Artifact]
+    output_dir: Path
+    work_dir: Path
+    seed: int
+    recipe: dict[str, Any]
+    recipe_dirs: list[Path]
+    log: Callable[[str], None] = print
+    memo: Memo | None = None
+
+    @property
+    def config(self) -> Any:
+        return self.stage.config
+
+    @property
+    def components(self) -> dict[str, Component]:
+        return self.stage.components
+
+    def resolve_path(self, value: str, key: str) -> Path:
+        """Resolve a data path named by the recipe (see ``ftflow.config.paths.resolve_data_path``)."""
+        return resolve_data_path(value, self.recipe_dirs, key)
 
 
 def read_parts(provider: Provider, config: Any) -> tuple[frozenset[str] | None, dict[str, Part]]:

@@ -89,15 +89,15 @@ def test_recipe_sweep_settings_are_checked(user, capsys, sweep, args, expected):
 
 def test_command_line_launcher_overrides_the_recipes():
     """--launcher/--launcher-arg win over sweep.launcher/launcher_args; the recipe's options follow its launcher."""
-    from ftflow.commands.sweep import SweepOptions, _launcher
     from ftflow.pipeline import SweepSettings
     from ftflow.plugin.manager import load_plugins
+    from ftflow.sweep.batch import SweepOptions, launcher_of
 
     plugins = load_plugins()
     recipe = SweepSettings("ray", 2, {"address": None, "num_cpus": 1.0})
-    launcher, config = _launcher(plugins, SweepOptions(), recipe)
+    launcher, config = launcher_of(plugins, SweepOptions(), recipe)
     assert launcher.name == "ray" and (config.address, config.num_cpus) == (None, 1.0)
-    launcher, config = _launcher(plugins, SweepOptions(launcher_args=["num_cpus=2"]), recipe)
+    launcher, config = launcher_of(plugins, SweepOptions(launcher_args=["num_cpus=2"]), recipe)
     assert (config.address, config.num_cpus) == (None, 2.0)
-    launcher, _ = _launcher(plugins, SweepOptions(launcher="local"), recipe)  # ray's options are not local's
+    launcher, _ = launcher_of(plugins, SweepOptions(launcher="local"), recipe)  # ray's options are not local's
     assert launcher.name == "local"

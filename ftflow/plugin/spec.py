@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from ftflow.graph import Stage
     from ftflow.plugin.registry import ProviderRegistry
-    from ftflow.report.sections import ReportSection
+    from ftflow.plugin.sections import ReportSection
     from ftflow.stage import StageResult
 
 

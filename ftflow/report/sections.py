@@ -10,28 +10,11 @@ A chart is data in one of two generic shapes, drawn by ``ftflow.report.plots``:
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Literal
+from typing import Any
 
+from ftflow.plugin.sections import Chart, ReportSection
 
-@dataclasses.dataclass(frozen=True)
-class Chart:
-    """One plot: its title (also the image's alt text), shape, data and axis labels."""
-
-    title: str
-    shape: Literal["lines", "stacked_bars"]
-    data: dict[str, Any]
-    x_label: str = ""
-    y_label: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class ReportSection:
-    """A part of a run's report: ``## title``, then ``markdown``, then the ``charts``."""
-
-    title: str
-    markdown: str = ""
-    charts: tuple[Chart, ...] = ()
+__all__ = ["Chart", "ReportSection", "collect_sections"]  # the types live at the hook's layer
 
 
 def collect_sections(results: list[Any] | None) -> list[ReportSection]:

@@ -14,7 +14,7 @@ from ftflow.errors import UserError
 from ftflow.runs import _number
 
 if TYPE_CHECKING:
-    from ftflow.commands.sweep import Sweep
+    from ftflow.sweep.batch import Sweep
     from ftflow.sweep.points import Dimension, SweepSpace
 
 
