@@ -27,8 +27,11 @@ from ftflow_plugins.data.quality import QualityConfig, enforce, quality_report, 
 from ftflow_plugins.data.readers import iter_records
 from ftflow_plugins.data.sources import (
     SourceConfig,
+    cap,
     dataset_records,
+    eval_problems,
     is_hub,
+    kind,
     label,
     load_dataset_rows,
     mix,
@@ -47,7 +50,9 @@ SOURCES_FILE = "sources.json"
 @dataclasses.dataclass
 class FilesConfig:
     train: str | None = ""  # one file; or list it (and others) in sources
-    eval: str | None = None
+    #: The held-out split: a file, or one source as in ``sources`` ({path|dataset, revision, split, format,
+    #: columns, max_rows, name}; no weight: it is not mixed).
+    eval: str | SourceConfig | None = None
     format: str = "chat"  # a format provider: chat, alpaca, prompt_completion, preference, ...
     columns: dict[str, str] = dataclasses.field(default_factory=dict)  # format field -> column in the file
     max_length: int = 1024  # tokens
@@ -105,6 +110,26 @@ def length_notes(report: dict[str, Any], splits: dict[str, tuple[list[dict[str, 
     return notes
 
 
+def eval_source(cfg: FilesConfig) -> SourceConfig | None:
+    """``data.eval`` as a source: a plain string is a file read with ``data.format`` and ``data.columns``."""
+    if not cfg.eval:
+        return None
+    source = SourceConfig(path=cfg.eval) if isinstance(cfg.eval, str) else cfg.eval
+    return dataclasses.replace(source, format=source.format or cfg.format,
+                               columns=cfg.columns if source.columns is None else source.columns)
+
+
+def read_source(ctx: StageContext, source: SourceConfig, key: str, max_length: int) -> tuple[list[dict], list[str]]:
+    """Normalized rows of one source (``format`` and ``columns`` filled in) and their locations."""
+    fmt: DataFormat = ctx.components[f"format.{source.format}"].provider
+    if source.path:
+        path_key = key if key == "data.eval" else f"{key}.path"  # a plain data.eval string is its own key
+        return load_split(ctx.resolve_path(source.path, path_key), fmt, source.columns, max_length)
+    directory = None if is_hub(source) else ctx.resolve_path(str(source.dataset), f"{key}.dataset")
+    dataset, split = load_dataset_rows(source, directory, key, ctx.work_dir / "datasets")
+    return convert_records(dataset_records(dataset, split, label(source)), fmt, source.columns, max_length)
+
+
 def normalized_format(data_stage: Any) -> str:
     """The row kind a data stage writes (``chat``, ``preference``, ``unpaired_preference``), from its
     format component: alpaca and prompt_completion sources give ``chat`` rows.  For ``check()`` methods."""
@@ -125,10 +150,13 @@ class DataFiles(DataSource):
     code_modules = ("ftflow_plugins.common.hf",)
 
     def uses(self, config: FilesConfig) -> list[tuple[str, str]] | list[tuple[str, str, str]]:
-        if not config.sources:
+        own = isinstance(config.eval, SourceConfig) and config.eval.format
+        if not config.sources and not own:
             return [("format", config.format)]
         used = [("format", s.format or config.format, f"data.sources[{i}].format" if s.format else "data.format")
-                for i, s in enumerate(config.sources)]
+                for i, s in enumerate(config.sources)] or [("format", config.format, "data.format")]
+        if own:
+            return used + [("format", config.eval.format, "data.eval.format")]  # type: ignore[union-attr]
         return used + ([("format", config.format, "data.format")] if config.eval else [])  # eval's format
 
     def row_format(self, stage: Any) -> str:
@@ -137,7 +165,10 @@ class DataFiles(DataSource):
 
     def external_inputs(self, config: FilesConfig) -> Mapping[str, Path | str]:
         files = {"train": config.train} if config.train and not config.sources else {}
-        return {**files, **({"eval": config.eval} if config.eval else {}), **source_inputs(config.sources)}
+        held_out = eval_source(config)
+        if held_out is not None and not is_hub(held_out):  # a Hub eval set is pinned by its revision
+            files["eval"] = str(held_out.path or held_out.dataset)
+        return {**files, **source_inputs(config.sources)}
 
     def provides(self, config: FilesConfig) -> tuple[str, ...]:
         return ("train.jsonl", *(("eval.jsonl",) if config.eval else ()), SOURCES_FILE)
@@ -149,22 +180,27 @@ class DataFiles(DataSource):
             problems.append(f"data.train: set together with data.sources; list {cfg.train} as a source "
                             f"(data.sources=[{{path: {cfg.train}}}, ...]) or set data.train=null")
         problems += source_problems(cfg.sources, cfg.mix_rows)
+        if isinstance(cfg.eval, SourceConfig):
+            problems += eval_problems(cfg.eval)
+        entries = [(f"data.sources[{i}]", s) for i, s in enumerate(cfg.sources)] or [("data.train", SourceConfig())]
+        if cfg.eval:
+            entries.append(("data.eval", cfg.eval if isinstance(cfg.eval, SourceConfig) else SourceConfig()))
         outputs: dict[str, str] = {}
-        for i, s in enumerate(cfg.sources or [SourceConfig(format=cfg.format, columns=cfg.columns)]):
+        for where, s in entries:
             fmt = s.format or cfg.format
-            key = f"data.sources[{i}].columns" if s.columns is not None else "data.columns"
+            key = f"{where}.columns" if s.columns is not None else "data.columns"
             component = stage.components.get(f"format.{fmt}")
             if component is None:
                 continue
             fields = component.provider.fields
             problems += [f"{key}.{k}: '{k}' is not a field of format '{fmt}' (fields: {', '.join(fields)})"
                          for k in (cfg.columns if s.columns is None else s.columns) if k not in fields]
-            outputs.setdefault(component.provider.output, f"data.sources[{i}]")
-        if cfg.sources and cfg.eval and (component := stage.components.get(f"format.{cfg.format}")):
-            outputs.setdefault(component.provider.output, "data.eval (read as data.format)")
+            outputs.setdefault(component.provider.output, where + ("" if s.format else " (read as data.format)"))
         if len(outputs) > 1:
             kinds = ", ".join(f"{where} gives {kind} rows" for kind, where in outputs.items())
-            problems.append(f"data.sources: every source must give one row kind ({kinds}); mix chat with chat")
+            problems.append(f"data.sources: every source must give one row kind ({kinds}); mix chat with chat"
+                            if cfg.sources else f"data.eval.format: the held-out set must give the train "
+                            f"split's row kind ({kinds})")
         if stage.config.max_length < 1:
             problems.append("data.max_length must be a positive number of tokens")
         return problems
@@ -179,15 +215,20 @@ class DataFiles(DataSource):
         mixed: dict[str, Any] = {}
         if cfg.sources:
             splits["train"], mixed = self._mix(ctx, cfg)
-        for split in ("train", "eval"):
-            value = getattr(cfg, split)
-            if not value or split in splits:
-                continue
-            path = ctx.resolve_path(str(value), f"data.{split}")
-            rows, where = load_split(path, fmt, cfg.columns, cfg.max_length)
-            if cfg.max_rows:
-                rows, where = rows[: cfg.max_rows], where[: cfg.max_rows]
-            splits[split] = (rows, where)
+        else:
+            path = ctx.resolve_path(str(cfg.train), "data.train")
+            splits["train"] = load_split(path, fmt, cfg.columns, cfg.max_length)
+        held_out = eval_source(cfg)
+        if held_out is not None:
+            rows = read_source(ctx, held_out, "data.eval", cfg.max_length)
+            splits["eval"] = cap(rows, held_out, cfg.seed if cfg.seed is not None else ctx.seed)
+            if isinstance(cfg.eval, SourceConfig):
+                mixed["eval_source"] = {"name": label(held_out), "kind": kind(held_out), "format": held_out.format,
+                                        "split": held_out.split, "revision": held_out.revision,
+                                        "rows_available": len(rows[0]), "max_rows": held_out.max_rows}
+        for split, (rows, where) in splits.items():
+            if cfg.max_rows and not (split == "train" and cfg.sources):  # a mix applied max_rows already
+                splits[split] = (rows[: cfg.max_rows], where[: cfg.max_rows])
         report = quality_report(splits, cfg.label_field)
         report["notes"] = length_notes(report, splits, cfg.max_length)
         enforce(report, cfg.quality)
@@ -200,12 +241,19 @@ class DataFiles(DataSource):
         (ctx.output_dir / SOURCES_FILE).write_text(json.dumps({s: [portable(loc, roots) for loc in w]
                                                                for s, (_, w) in splits.items()}))
         report_md = render_markdown(report)
-        if mixed:
+        if mixed.get("eval_source"):
+            e = mixed["eval_source"]
+            e["rows"] = len(splits["eval"][0])
+            report_md = (f"Eval source: {e['name']} ({e['kind']}, format {e['format']}"
+                         + (f", split {e['split']}" if e["split"] else "") + f"): {len(splits['eval'][0])} of "
+                         f"{e['rows_available']} rows.\n\n" + report_md)
+        if mixed.get("sources"):
             report_md = render_sources(mixed["sources"], mixed["mix_seed"]) + "\n\n" + report_md
             fmt = ctx.components[f"format.{mixed['sources'][0]['format']}"].provider  # one row kind (check)
         return {
             "format": fmt.output,
-            "source_format": "+".join(dict.fromkeys(s["format"] for s in mixed["sources"])) if mixed else fmt.name,
+            "source_format": "+".join(dict.fromkeys(s["format"] for s in mixed["sources"]))
+            if mixed.get("sources") else fmt.name,
             "rows": {s: len(rows) for s, (rows, _) in splits.items()},
             "max_length": cfg.max_length, "label_field": cfg.label_field, "quality": report,
             "report_md": report_md,
@@ -218,16 +266,7 @@ class DataFiles(DataSource):
         sources = [dataclasses.replace(s, format=s.format or cfg.format,
                                        columns=cfg.columns if s.columns is None else s.columns)
                    for s in cfg.sources]
-        loaded = []
-        for i, s in enumerate(sources):
-            key = f"data.sources[{i}]"
-            fmt: DataFormat = ctx.components[f"format.{s.format}"].provider
-            if s.path:
-                loaded.append(load_split(ctx.resolve_path(s.path, f"{key}.path"), fmt, s.columns, cfg.max_length))
-                continue
-            directory = None if is_hub(s) else ctx.resolve_path(str(s.dataset), f"{key}.dataset")
-            dataset, split = load_dataset_rows(s, directory, key, ctx.work_dir / "datasets")
-            loaded.append(convert_records(dataset_records(dataset, split, label(s)), fmt, s.columns, cfg.max_length))
+        loaded = [read_source(ctx, s, f"data.sources[{i}]", cfg.max_length) for i, s in enumerate(sources)]
         seed = cfg.seed if cfg.seed is not None else ctx.seed
         train, report = mix(loaded, sources, seed, cfg.mix_rows, cfg.max_rows)
         return train, {"sources": report, "mix_seed": seed}

@@ -87,6 +87,29 @@ def source_problems(sources: list[SourceConfig], mix_rows: int | None) -> list[s
     return problems
 
 
+def eval_problems(source: SourceConfig) -> list[str]:
+    """Mistakes in ``data.eval`` given as a source (a mapping): the held-out set is one source, never mixed."""
+    problems = []
+    if bool(source.path) == bool(source.dataset):
+        problems.append("data.eval: set exactly one of path (a data file) and dataset (a datasets directory "
+                        "or, with revision, a Hub id)")
+    if source.path and (source.revision or source.split):
+        problems.append(f"data.eval.{'revision' if source.revision else 'split'}: only for dataset sources")
+    if source.weight is not None:
+        problems.append("data.eval.weight: the held-out set is not mixed; weights are for data.sources")
+    if source.max_rows is not None and source.max_rows < 1:
+        problems.append(f"data.eval.max_rows: must be at least 1, got {source.max_rows}")
+    return problems
+
+
+def cap(rows: Rows, source: SourceConfig, seed: int) -> Rows:
+    """At most ``source.max_rows`` rows, a seeded sample kept in file order."""
+    if source.max_rows is None or source.max_rows >= len(rows[0]):
+        return rows
+    keep = sorted(random.Random(f"{seed}:cap:{label(source)}").sample(range(len(rows[0])), source.max_rows))
+    return [rows[0][i] for i in keep], [rows[1][i] for i in keep]
+
+
 def external_inputs(sources: list[SourceConfig]) -> dict[str, str]:
     """Local files and directories, keyed ``sources[i].path`` / ``sources[i].dataset``; Hub data sets are
     pinned by their revision in the config instead."""
@@ -209,12 +232,7 @@ def draw(rows: int, count: int, rng: random.Random) -> list[int]:
 def mix(loaded: list[Rows], sources: list[SourceConfig], seed: int, total: int | None,
         max_rows: int | None = None) -> tuple[Rows, list[dict[str, Any]]]:
     """The train split drawn from the sources' rows, and one report entry per source (its share)."""
-    capped = []
-    for s, (rows, where) in zip(sources, loaded, strict=True):
-        if s.max_rows is not None and s.max_rows < len(rows):
-            keep = sorted(random.Random(f"{seed}:cap:{label(s)}").sample(range(len(rows)), s.max_rows))
-            rows, where = [rows[i] for i in keep], [where[i] for i in keep]
-        capped.append((rows, where))
+    capped = [cap(rows, s, seed) for s, rows in zip(sources, loaded, strict=True)]
     available = [len(rows) for rows, _ in capped]
     weighted = all(s.weight is not None for s in sources)
     weights = [float(s.weight) for s in sources] if weighted else None  # type: ignore[arg-type]

@@ -55,7 +55,10 @@ def front_matter(manifest: dict[str, Any], written: dict[str, Any]) -> str:
 
     hub, _ = base_model(manifest)
     config = manifest.get("config", {})
-    eval_name = str((config.get("data") or {}).get("eval") or manifest["recipe"])
+    held_out = (config.get("data") or {}).get("eval")
+    if isinstance(held_out, dict):  # data.eval as a source
+        held_out = held_out.get("name") or held_out.get("path") or held_out.get("dataset")
+    eval_name = str(held_out or manifest["recipe"])
     results = [EvalResult(task_type="text-generation", dataset_type="ftflow-eval", dataset_name=eval_name,
                           dataset_split="eval", metric_type=metric, metric_value=value,
                           metric_name=f"{metric} ({variant})", metric_config=variant)
