@@ -72,6 +72,41 @@ def test_hook_fills_the_folder_and_the_engine_records_it(tmp_path, plugins):
     assert list_models(workspace)[0]["state"] == "missing"
 
 
+def test_every_exporter_of_the_run_is_in_the_folder(tmp_path, plugins):
+    """The ``exports:`` stages' artifacts (``export.<provider>``) are copied as they are, each under
+    ``exports/<provider>/``; the ``export`` slot's files are the plugins' (here: only note.txt)."""
+    workspace = _workspace(tmp_path)
+    cache = tmp_path / "cache"
+    artifacts = {"export": {"gguf/model.q8_0.gguf": "GGUF"},
+                 "export.modelfile": {"Modelfile": "FROM ./model.q8_0.gguf\n", "model.q8_0.gguf": "GGUF"},
+                 "export.zip": {"bundle/model.zip": "PK"}}
+    stages = []
+    for name, files in artifacts.items():
+        for rel, text in files.items():
+            (cache / name / rel).parent.mkdir(parents=True, exist_ok=True)
+            (cache / name / rel).write_text(text)
+        stages.append({"name": name, "kind": "export", "plugin": name.split(".")[-1], "artifact": str(cache / name)})
+    stages.append({"name": "eval", "kind": "evaluator", "plugin": "generate", "artifact": str(cache / "eval")})
+    manifest_path = workspace.runs_dir / "20260101-000000-abcd" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "stages": stages}))
+    result = export_run("last", str(tmp_path / "out"), workspace=workspace, plugins=plugins(NotePlugin()))
+    out = tmp_path / "out"
+    assert (out / "exports" / "modelfile" / "Modelfile").read_text() == "FROM ./model.q8_0.gguf\n"
+    assert (out / "exports" / "zip" / "bundle" / "model.zip").read_text() == "PK"
+    assert result.summary["exports"] == ["export.modelfile", "export.zip"]
+    assert set(result.files) == {"note.txt", "exports/modelfile/Modelfile", "exports/modelfile/model.q8_0.gguf",
+                                 "exports/zip/bundle/model.zip"}
+    assert set(json.loads((out / "export.json").read_text())["files"]) == set(result.files)
+    # an exporter's artifact gone from the cache (gc): one line, and nothing half-written
+    (cache / "export.zip" / "bundle" / "model.zip").unlink()
+    (cache / "export.zip" / "bundle").rmdir()
+    (cache / "export.zip").rmdir()
+    with pytest.raises(UserError, match="stage export.zip's artifact .* is gone"):
+        export_run("last", str(tmp_path / "again"), workspace=workspace, plugins=plugins(NotePlugin()))
+    assert not (tmp_path / "again").exists() and not list(tmp_path.glob(".again*"))
+
+
 def test_target_rules_and_force(tmp_path, plugins):
     workspace = _workspace(tmp_path)
     other = tmp_path / "mine"

@@ -3,7 +3,8 @@
 The engine knows no model format.  It resolves the run, pins it (``ftflow.lock.json``: the recorded config
 with the input digests and library versions its stages were keyed on), builds the folder in a hidden
 sibling of ``DIR`` and lets plugins fill it (hook ``ftflow_export_model``; the built-in export plugin writes
-the weights, the model card, an Ollama ``Modelfile`` and ``serve.yaml``), records every file's size and
+the weights, the model card, an Ollama ``Modelfile`` and ``serve.yaml``), copies the artifact of every
+exporter of the recipe's ``exports:`` list into ``exports/<provider>/``, records every file's size and
 sha256 in ``export.json``, renames the folder into place and adds it to the workspace's ``models.jsonl``.
 A failure or Ctrl-C leaves neither a half-written ``DIR`` nor a registry line.
 """
@@ -121,6 +122,23 @@ def _target(output: str, force: bool) -> Path:
     return out
 
 
+def copy_exporters(manifest: dict[str, Any], out: Path) -> list[str]:
+    """Copy the artifact of each exporter of the recipe's ``exports:`` list (stages ``export.<provider>``)
+    into ``out/exports/<provider>/``, as it is: each is a deployable folder of its own (the Exporter
+    contract), whatever format it holds.  The ``export`` slot's files are laid out by the export plugins."""
+    copied = []
+    for row in manifest["stages"]:
+        if row.get("kind") != "export" or row.get("name") == "export":
+            continue
+        source = Path(str(row.get("artifact")))
+        if not source.is_dir():
+            raise UserError(f"run {manifest['run_id']}: stage {row['name']}'s artifact {source} is gone "
+                            f"(cache gc?); rerun the run's recipe (finished stages come from the cache)")
+        shutil.copytree(source, out / "exports" / str(row["name"]).split(".", 1)[-1], copy_function=shutil.copyfile)
+        copied.append(str(row["name"]))
+    return copied
+
+
 def export_run(ref: str, output: str, formats: list[str] | None = None, quant: list[str] | None = None,
                force: bool = False, workspace: Workspace | None = None, plugins: Any = None) -> ExportResult:
     """Materialise run ``ref``'s model into folder ``output`` (see the module docstring)."""
@@ -148,6 +166,9 @@ def export_run(ref: str, output: str, formats: list[str] | None = None, quant: l
         summary: dict[str, Any] = {}
         for item in reversed(summaries):  # pluggy calls the last registered first; the first one wins
             summary.update(item)
+        copied = copy_exporters(manifest, tmp)
+        if copied:
+            summary["exports"] = copied
         files = _file_table(tmp)
         record = {"ftflow_export": EXPORT_FORMAT, "run_id": manifest["run_id"], "recipe": manifest["recipe"],
                   "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "summary": summary, "notes": notes,
