@@ -56,6 +56,19 @@ def _load(ep: EntryPoint) -> object:
         ) from exc
 
 
+def _check_hook_names(manager: pluggy.PluginManager, origins: dict[str, tuple[str, str]]) -> None:
+    """A hook implementation whose name no hook specification has (a typo, a hook of another release)
+    would never be called: stop with one line naming the plugin and the hook instead."""
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = manager.get_name(exc.plugin) or repr(exc.plugin)
+        dist = origins.get(name, ("?", "?"))[0]
+        hooks = sorted(c.name for c in manager.get_hookcallers(exc.plugin) or [] if c.spec is None)
+        raise PluginError(f"plugin '{name}' (from {dist}) implements unknown hook(s) {', '.join(hooks)}: every "
+                          f"hook is in docs/plugins.md, section 4 (set {DISABLE_ENV}={name} to skip it)") from None
+
+
 def load_plugins(extra: list[object] | None = None) -> Plugins:
     """Load every enabled entry point, register hooks and collect providers into a fresh registry.
 
@@ -77,6 +90,7 @@ def load_plugins(extra: list[object] | None = None) -> Plugins:
         manager.register(plugin, name=ep.name)
     for plugin in extra or []:
         manager.register(plugin)
+    _check_hook_names(manager, origins)
     registry = ProviderRegistry(packages_by_module)
     try:
         manager.hook.ftflow_register_providers(registry=registry)

@@ -69,3 +69,17 @@ def test_provider_schema_is_a_dataclass_for_every_builtin():
     for info in load_plugins().registry:
         assert dataclasses.is_dataclass(info.cls.Config), info
         assert info.cls.description, f"{info.kind}:{info.name} needs a description"
+
+
+def test_a_misspelled_hook_stops_loading_in_one_line():
+    from ftflow.plugin import hookimpl
+
+    class Typo:
+        @hookimpl
+        def ftflow_register_provider(self, registry):  # the hook is ftflow_register_providers
+            registry.add(Good)
+
+    with pytest.raises(PluginError, match=r"implements unknown hook\(s\) ftflow_register_provider: every hook is in "
+                                          r"docs/plugins.md") as err:
+        load_plugins(extra=[Typo()])
+    assert "\n" not in str(err.value)
