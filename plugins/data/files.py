@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,9 @@ class FilesConfig:
     #: The held-out split: a file, or one source as in ``sources`` ({path|dataset, revision, split, format,
     #: columns, max_rows, name}; no weight: it is not mixed).
     eval: str | SourceConfig | None = None
+    #: Without data.eval: hold out this many train rows (>= 1) or this fraction of them (< 1) as the eval
+    #: split, a seeded sample (Axolotl's val_set_size, LLaMA-Factory's val_size).
+    holdout: float | None = None
     format: str = "chat"  # a format provider: chat, alpaca, prompt_completion, preference, ...
     columns: dict[str, str] = dataclasses.field(default_factory=dict)  # format field -> column in the file
     max_length: int = 1024  # tokens
@@ -130,6 +134,20 @@ def read_source(ctx: StageContext, source: SourceConfig, key: str, max_length: i
     return convert_records(dataset_records(dataset, split, label(source)), fmt, source.columns, max_length)
 
 
+def hold_out(train: tuple[list[dict], list[str]], holdout: float, seed: int) -> tuple[Any, Any, dict[str, Any]]:
+    """(train, eval, record): ``holdout`` rows (>= 1) or that fraction of ``train`` drawn as the eval split,
+    both kept in their original order."""
+    rows, where = train
+    count = int(holdout) if holdout >= 1 else max(1, round(holdout * len(rows)))
+    if count >= len(rows):
+        raise UserError(f"data.holdout: {count} of {len(rows)} train rows would leave none to train on")
+    chosen = set(random.Random(f"{seed}:holdout").sample(range(len(rows)), count))
+    kept = [i for i in range(len(rows)) if i not in chosen]
+    held = sorted(chosen)
+    return ([rows[i] for i in kept], [where[i] for i in kept]), ([rows[i] for i in held], [where[i] for i in held]), \
+        {"rows": count, "of": len(rows), "seed": seed}
+
+
 def normalized_format(data_stage: Any) -> str:
     """The row kind a data stage writes (``chat``, ``preference``, ``unpaired_preference``), from its
     format component: alpaca and prompt_completion sources give ``chat`` rows.  For ``check()`` methods."""
@@ -171,7 +189,7 @@ class DataFiles(DataSource):
         return {**files, **source_inputs(config.sources)}
 
     def provides(self, config: FilesConfig) -> tuple[str, ...]:
-        return ("train.jsonl", *(("eval.jsonl",) if config.eval else ()), SOURCES_FILE)
+        return ("train.jsonl", *(("eval.jsonl",) if config.eval or config.holdout else ()), SOURCES_FILE)
 
     def check(self, stage, upstream) -> list[str]:
         cfg: FilesConfig = stage.config
@@ -182,6 +200,10 @@ class DataFiles(DataSource):
         problems += source_problems(cfg.sources, cfg.mix_rows)
         if isinstance(cfg.eval, SourceConfig):
             problems += eval_problems(cfg.eval)
+        if cfg.holdout is not None and (cfg.eval or cfg.holdout <= 0 or (cfg.holdout >= 1 and cfg.holdout % 1)):
+            problems.append("data.holdout: set together with data.eval; hold out train rows or name a held-out set"
+                            if cfg.eval else f"data.holdout: a whole number of rows (>= 1) or a fraction in (0, 1), "
+                            f"got {cfg.holdout:g}")
         entries = [(f"data.sources[{i}]", s) for i, s in enumerate(cfg.sources)] or [("data.train", SourceConfig())]
         if cfg.eval:
             entries.append(("data.eval", cfg.eval if isinstance(cfg.eval, SourceConfig) else SourceConfig()))
@@ -218,6 +240,9 @@ class DataFiles(DataSource):
         else:
             path = ctx.resolve_path(str(cfg.train), "data.train")
             splits["train"] = load_split(path, fmt, cfg.columns, cfg.max_length)
+        if cfg.holdout:
+            splits["train"], splits["eval"], mixed["holdout"] = hold_out(splits["train"], cfg.holdout,
+                                                                         cfg.seed if cfg.seed is not None else ctx.seed)
         held_out = eval_source(cfg)
         if held_out is not None:
             rows = read_source(ctx, held_out, "data.eval", cfg.max_length)
@@ -241,6 +266,10 @@ class DataFiles(DataSource):
         (ctx.output_dir / SOURCES_FILE).write_text(json.dumps({s: [portable(loc, roots) for loc in w]
                                                                for s, (_, w) in splits.items()}))
         report_md = render_markdown(report)
+        if mixed.get("holdout"):
+            h = mixed["holdout"]
+            report_md = (f"Eval split: {h['rows']} of {h['of']} train rows held out (data.holdout, seed "
+                         f"{h['seed']}).\n\n" + report_md)
         if mixed.get("eval_source"):
             e = mixed["eval_source"]
             e["rows"] = len(splits["eval"][0])

@@ -127,5 +127,8 @@ class PretrainMethod(Method):
             splits[split] = Dataset.from_dict(columns)
         ctx.log(f"{stats['train']['documents']} documents, {stats['train']['tokens']} tokens in "
                 f"{stats['train']['pieces']} pieces of <= {max_length}")
+        if cfg.eval_steps and "eval_on_start" not in (cfg.trainer_args or {}):
+            # The held-out loss before the first step too: the base model's, which the curve should fall from.
+            cfg = dataclasses.replace(cfg, trainer_args={**(cfg.trainer_args or {}), "eval_on_start": True})
         summary = train_tokenized(ctx, cfg, splits["train"], splits.get("eval"), max_length)
         return {**summary, "pretrain_data": stats}

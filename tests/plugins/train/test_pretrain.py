@@ -32,6 +32,30 @@ def test_pretrain_on_text_loss_falls_on_every_token(home):
     assert [s["name"] for s in shown["stages"]] == ["model", "data", "train"]  # no tokenize stage
 
 
+def test_held_out_documents_give_an_eval_loss_from_the_base_model_on(home):
+    """data.holdout keeps documents out of training; with eval_steps the held-out loss is measured before
+    the first step (the base model's) and then every eval_steps: the curve continued pretraining is judged by."""
+    meta = run_smoke(home, *CORPUS, "data.holdout=5", "method.eval_steps=4", "method.max_steps=8")
+    assert meta["pretrain_data"]["train"]["documents"] == 40 and meta["pretrain_data"]["eval"]["documents"] == 5
+    assert [step for step, _ in meta["eval_loss_curve"]] == [0, 4, 8]
+    losses = [loss for _, loss in meta["eval_loss_curve"]]
+    assert losses[0] > losses[1] > losses[2], losses
+    shown = json.loads(ftflow(home, "show", "last", "--json").stdout)
+    data = shown["stage_metadata"]["data"]
+    assert data["rows"] == {"train": 40, "eval": 5} and data["holdout"] == {"rows": 5, "of": 45, "seed": 42}
+    assert "Eval split: 5 of 45 train rows held out (data.holdout, seed 42)." in data["report_md"]
+    artifact = Path(next(s["artifact"] for s in shown["stages"] if s["name"] == "data"))
+    where = json.loads((artifact / "sources.json").read_text())
+    assert not set(where["train"]) & set(where["eval"]) and len(where["eval"]) == 5
+    for bad, message in (("data.holdout=0", "data.holdout: a whole number of rows (>= 1) or a fraction in (0, 1)"),
+                         ("data.holdout=2.5", "got 2.5"),
+                         ("data.eval=x.jsonl", "data.holdout: set together with data.eval")):
+        proc = ftflow(home, "plan", "recipe=smoke", *CORPUS, "data.holdout=5", bad)
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    proc = ftflow(home, "run", "recipe=smoke", *CORPUS, "data.holdout=45", "eval=none", "export=none")
+    assert proc.returncode == 2 and "data.holdout: 45 of 45 train rows would leave none to train on" in proc.stderr
+
+
 def test_pretrain_needs_text_rows_and_sft_needs_chat_rows(home):
     proc = ftflow(home, "plan", "recipe=smoke", "eval=none", "export=none", "method=pretrain")
     assert proc.returncode == 2 and "method=pretrain needs data.format in (text)" in proc.stderr, proc.stderr
