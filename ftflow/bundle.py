@@ -38,8 +38,8 @@ import yaml
 
 import ftflow
 from ftflow.cache.digests import DigestCache, sha256_file
-from ftflow.config.paths import resolve_data_path
 from ftflow.errors import UserError
+from ftflow.keys import external_inputs
 from ftflow.pipeline import SLOTS
 from ftflow.plugin.manager import load_plugins
 from ftflow.session import Session, open_session
@@ -84,14 +84,13 @@ def _collect_data(session: Session, config: dict[str, Any], root: Path, include:
     group_of = {slot.name: slot.group for slot in SLOTS}
     entries = []
     for stage in session.graph:
-        for name, value in stage.provider.external_inputs(stage.config).items():
-            key = f"{stage.name}.{name}"
-            path = resolve_data_path(str(value), session.recipe.dirs, key)
-            entry: dict[str, Any] = {"key": key, "path": str(value), "sha256": digests.digest(path), "member": None}
+        for external in external_inputs(stage, session.recipe.dirs, digests):
+            path, value = external.path, external.value
+            entry: dict[str, Any] = {"key": external.key, "path": value, "sha256": external.sha256, "member": None}
             group = config.get(group_of.get(stage.name, stage.name))
-            if include and path.is_file() and isinstance(group, dict | list) and _contains(group, str(value)):
-                member = f"datasets/{entry['sha256'][:16]}/{_member_name(path, key)}"
-                if _replace_strings(group, str(value), member):
+            if include and path.is_file() and isinstance(group, dict | list) and _contains(group, value):
+                member = f"datasets/{entry['sha256'][:16]}/{_member_name(path, external.key)}"
+                if _replace_strings(group, value, member):
                     (root / member).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(path, root / member)
                     entry["member"] = member

@@ -25,6 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ftflow.cache.digests import DigestCache
+from ftflow.config.paths import resolve_data_path
 from ftflow.graph import Stage
 from ftflow.provider import Part, ProviderInfo, read_parts
 
@@ -166,6 +168,28 @@ def _provider_part(info: ProviderInfo, config: Any, leave_out: tuple[str, ...] =
         "config": {k: v for k, v in dataclasses.asdict(config).items() if k not in leave_out},
         "libraries": {d: library_version(d) for d in info.cls.libraries},
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class ExternalInput:
+    """A file or directory outside the cache that a stage reads (``Provider.external_inputs``)."""
+
+    key: str  # ``<stage>.<name>``: how errors, lock files and bundles name it
+    name: str
+    value: str  # as the provider returned it (a recipe value, usually)
+    path: Path  # resolved like a data path: current directory, then the recipe dirs
+    sha256: str  # its content digest (a directory's: over its files)
+
+
+def external_inputs(stage: Stage, recipe_dirs: list[Path], digests: DigestCache) -> list[ExternalInput]:
+    """The stage's external inputs, resolved and digested: the one place the runner's keys, ``ftflow lock``
+    and bundles take them from, so the three always agree on a file's path and digest."""
+    out = []
+    for name, value in stage.provider.external_inputs(stage.config).items():
+        key = f"{stage.name}.{name}"
+        path = resolve_data_path(str(value), recipe_dirs, key)
+        out.append(ExternalInput(key, name, str(value), path, digests.digest(path)))
+    return out
 
 
 def key_payload(stage: Stage, seed: int, inputs: dict[str, Any], external_digests: dict[str, str]) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from typing import Any
 import ftflow
 from ftflow.cache.digests import DigestCache
 from ftflow.config.compose import Recipe
-from ftflow.config.paths import builtin_recipes_dir, resolve_data_path
+from ftflow.config.paths import builtin_recipes_dir
 from ftflow.errors import UserError
-from ftflow.keys import code_fingerprint, library_version
+from ftflow.keys import code_fingerprint, external_inputs, library_version
 from ftflow.pipeline import build_graph, settings_of
 from ftflow.session import Session, recipe_dirs
 
@@ -30,12 +30,8 @@ KEY_LIBRARIES = ("hydra-core", "omegaconf", "pluggy")
 
 
 def _inputs(session: Session, digests: DigestCache) -> dict[str, dict[str, str]]:
-    out = {}
-    for stage in session.graph:
-        for name, value in stage.provider.external_inputs(stage.config).items():
-            path = resolve_data_path(str(value), session.recipe.dirs, f"{stage.name}.{name}")
-            out[f"{stage.name}.{name}"] = {"path": str(value), "sha256": digests.digest(path)}
-    return out
+    return {e.key: {"path": e.value, "sha256": e.sha256}
+            for stage in session.graph for e in external_inputs(stage, session.recipe.dirs, digests)}
 
 
 def _providers(session: Session) -> dict[str, dict[str, str]]:

@@ -13,11 +13,10 @@ from typing import Any
 
 from ftflow.cache.memo import Memo
 from ftflow.cache.store import CacheStore, Entry, split_record
-from ftflow.config.paths import resolve_data_path
 from ftflow.console import verbose
 from ftflow.errors import FtflowError, StageFailed
 from ftflow.graph import Graph, Stage
-from ftflow.keys import digest_payload, explain, input_views, key_payload, reader_settings
+from ftflow.keys import digest_payload, explain, external_inputs, input_views, key_payload, reader_settings
 from ftflow.plugin.manager import Plugins
 from ftflow.progress import Display, showing
 from ftflow.provider import read_parts
@@ -49,10 +48,7 @@ class Runner:
     def key_of(self, stage: Stage, upstream: dict[str, Entry], *, inputs_known: bool = True) -> str:
         """The stage's key (its payload is left in ``stage.key_payload``); with ``inputs_known=False``
         only the payload less the inputs is computed (for ``plan``'s reasons) and "" returned."""
-        external = {}
-        for name, value in stage.provider.external_inputs(stage.config).items():
-            path = resolve_data_path(str(value), self.recipe_dirs, f"{stage.name}.{name}")
-            external[name] = self.digests.digest(path)
+        external = {e.name: e.sha256 for e in external_inputs(stage, self.recipe_dirs, self.digests)}
         inputs = input_views(stage, upstream, self.graph.upstream(stage)) if inputs_known else {}
         stage.key_payload = key_payload(stage, self.seed, inputs, external)
         return digest_payload(stage.key_payload) if inputs_known else ""
