@@ -77,7 +77,8 @@ class Tokenizer(_Stage):
     kind = "tokenize"
     layout = {"train/*": "a datasets.Dataset saved with save_to_disk: input_ids, assistant_masks, ...",
               "eval/*": "the same for the eval split"}
-    returns = {"rows": "rows written", "tokens": "tokens after truncation", "truncated": "rows cut at max_length"}
+    returns = {"rows": "rows written", "tokens": "tokens after truncation", "truncated": "rows cut at max_length",
+               "max_length": "the token budget rows fit in (methods read it)"}
 
 
 class RagIndexer(_Stage):
@@ -88,7 +89,10 @@ class RagIndexer(_Stage):
     """
 
     kind = "rag"
-    layout = {"index/*": "chunks, embeddings or the store's table, index.json describing them"}
+    layout = {"index/index.json": "what the readers load: mode (dense | bm25 | hybrid), embedder, chunker, "
+                                  "a content digest, the vector store's description ({'store': 'none'} for bm25)",
+              "index/chunks.jsonl": "one Chunk.row() per line (id, doc_id, title, text, heading) plus its digest",
+              "index/*": "the rest: bm25/ (bm25s), the store's table, the reranker's files"}
     returns = {"chunks": "chunks indexed", "documents": "documents indexed"}
 
 

@@ -16,20 +16,15 @@ from ftflow.errors import UserError
 from ftflow.scaffold.template import Template, test_module
 from ftflow.scaffold.templates_components import COMPONENT_TEMPLATES
 from ftflow.scaffold.templates_runtime import RUNTIME_TEMPLATES
+from ftflow.scaffold.templates_serving import SERVING_TEMPLATES
 from ftflow.scaffold.templates_stages import STAGE_TEMPLATES
+from ftflow.scaffold.templates_training import TRAINING_TEMPLATES
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
-#: kind -> its template.  tests/test_kinds.py requires one for every kind except those in ``NOT_YET``.
-TEMPLATES: dict[str, Template] = {t.kind: t for t in (*COMPONENT_TEMPLATES, *RUNTIME_TEMPLATES, *STAGE_TEMPLATES)}
-#: Kinds without a template yet: the training and serving stages need more than a small runnable example.
-NOT_YET: dict[str, str] = {
-    "adapter": "start from ftflow.kinds.Adapter and docs/plugins.md",
-    "tokenize": "start from ftflow.kinds.Tokenizer and docs/plugins.md",
-    "method": "start from ftflow.kinds.Method and docs/plugins.md",
-    "rag": "start from ftflow.kinds.RagIndexer and docs/plugins.md",
-    "server": "start from ftflow.kinds.Server and docs/plugins.md",
-}
+#: kind -> its template: tests/test_kinds.py requires one for every kind of ``ftflow.provider.KINDS``.
+TEMPLATES: dict[str, Template] = {t.kind: t for t in (*COMPONENT_TEMPLATES, *RUNTIME_TEMPLATES, *STAGE_TEMPLATES,
+                                                      *TRAINING_TEMPLATES, *SERVING_TEMPLATES)}
 KINDS = sorted(TEMPLATES)
 
 PYPROJECT = '''\
@@ -43,7 +38,7 @@ version = "0.1.0"
 description = "An ftflow plugin: the '{{name}}' {{kind}} provider."
 readme = "README.md"
 requires-python = ">=3.10"
-dependencies = ["ftflow"]
+dependencies = ["ftflow"{{requires}}]
 
 [project.optional-dependencies]
 test = ["pytest>=8", "ruff"]
@@ -140,7 +135,7 @@ def _files(name: str, kind: str) -> dict[str, str]:
         **{f"{pkg}/{rel}": text for rel, text in template.files.items()},
     }
     values = {"name": name, "Class": _class_name(name), "kind": kind, "contract": CONTRACTS[kind].__name__,
-              "try_it": template.try_it}
+              "try_it": template.try_it, "requires": "".join(f', "{r}"' for r in template.requires)}
     out = {}
     for rel, text in files.items():
         for key, value in values.items():
@@ -161,8 +156,7 @@ def new_plugin(name: str, kind: str = "metric", out_dir: Path | None = None) -> 
     """Write ``out_dir/name/`` and return it; refuses a bad name, an unknown kind or an existing path."""
     check_name(name)
     if kind not in TEMPLATES:
-        hint = f" ({NOT_YET[kind]})" if kind in NOT_YET else ""
-        raise UserError(f"--kind {kind}: no template for that kind{hint} (choices: {', '.join(KINDS)})")
+        raise UserError(f"--kind {kind}: no template for that kind (choices: {', '.join(KINDS)})")
     root = (out_dir or Path.cwd()) / name
     if root.exists():
         raise UserError(f"{root} already exists; choose another name or -o DIR")

@@ -16,7 +16,8 @@ class Template:
     module: str
     tests: str
     try_it: str
-    test_imports: tuple[str, ...] = ()  # stdlib / third-party import lines the tests need
+    test_imports: tuple[str, ...] = ()  # import lines the tests need (stdlib, third party, ftflow_{{name}})
+    requires: tuple[str, ...] = ()  # distributions the plugin needs besides ftflow (pyproject dependencies)
     files: dict[str, str] = dataclasses.field(default_factory=dict)
     smoke: tuple[str, ...] = ()
 
@@ -44,6 +45,13 @@ def test_a_whole_run_uses_it(ftflow_run):
     assert result.ok, result.stderr[-2000:]
 '''
 
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff's order within one import: CONSTANTS, then Classes (``{{Class}}`` is one), then the rest."""
+    if name.isupper():
+        return 0, name
+    return (1, name) if name[0].isupper() or name.startswith("{{") else (2, name)
+
+
 def _sorted_block(lines: list[str]) -> str:
     """``import x`` lines, then ``from x import a, b`` lines with one line per module (ruff's isort)."""
     plain = sorted({line for line in lines if line.startswith("import ")})
@@ -52,7 +60,7 @@ def _sorted_block(lines: list[str]) -> str:
         if line.startswith("from "):
             module, _, imported = line[5:].partition(" import ")
             names.setdefault(module, set()).update(n.strip() for n in imported.split(","))
-    froms = [f"from {m} import {', '.join(sorted(names[m], key=lambda n: (not n[0].isupper(), n)))}"
+    froms = [f"from {m} import {', '.join(sorted(names[m], key=_isort_key))}"
              for m in sorted(names)]
     return "\n".join(plain + froms)
 
@@ -64,8 +72,8 @@ def test_module(template: Template) -> str:
     if template.smoke:
         imports.add("import pytest")
     stdlib = [i for i in imports if i.split()[1].split(".")[0] in sys.stdlib_module_names]
-    third = [i for i in imports if i not in stdlib]
-    first = ["from ftflow_{{name}}.plugin import {{Class}}"]
+    first = ["from ftflow_{{name}}.plugin import {{Class}}", *(i for i in imports if " ftflow_{{name}}" in i)]
+    third = [i for i in imports if i not in stdlib and i not in first]
     blocks = [_sorted_block(b) for b in (stdlib, third, first) if b]
     text = ('"""Tests of ftflow-{{name}} ({{kind}}): the provider itself and its registration (fast);\n'
             '`pytest -m slow` also runs a whole recipe with it."""\n\n' + "\n\n".join(blocks) + "\n" + COMMON_TESTS
