@@ -71,3 +71,16 @@ def test_every_kind_has_a_scaffold_with_tests_of_its_own(kind: str) -> None:
     assert re.search(r"^def test_", TEMPLATES[kind].tests, re.M), f"{kind}: the template needs tests of its provider"
     scaffolding = DOCS.read_text().split("## 7. Scaffolding")[1].split("## 8.")[0]
     assert f"| `{kind}`" in scaffolding, f"{kind}: list its template in docs/plugins.md, section 7"
+
+
+def test_every_server_implements_serve():
+    """``ftflow serve RUN`` calls ``Server.serve``; the contract's default is a one-line error, not a server."""
+    from ftflow.errors import UserError
+
+    class Bare(kinds.Server):
+        name = "bare"
+
+    with pytest.raises(UserError, match="serve=bare: this server does not implement serve"):
+        Bare().serve({"run_id": "r", "stages": []}, None, {}, None)
+    servers = load_plugins().registry.of_kind("server")
+    assert servers and [i.name for i in servers if i.cls.serve is kinds.Server.serve] == []

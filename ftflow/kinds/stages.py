@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ftflow.errors import UserError
 from ftflow.provider import Provider
 
 #: Metadata keys with a meaning for every stage (see the module docstring).
@@ -161,5 +162,12 @@ class Server(_Stage):
         return []
 
     def serve(self, manifest: dict[str, Any], config: Any, schemas: dict[str, Any], workspace: Any) -> int:
-        """``ftflow serve RUN``: start, block until Ctrl-C or SIGTERM, stop; the exit status."""
-        raise NotImplementedError(f"server {self.name} does not implement serve()")
+        """``ftflow serve RUN``: serve the run and block until Ctrl-C or SIGTERM, then stop; the exit status.
+
+        ``manifest`` is the run's record (``stages``: name, artifact path, ...; or the record an exported
+        folder's ``serve.yaml`` holds), ``config`` this server's validated ``Config`` (the recorded
+        ``serve`` section with ``--host``/``--port`` applied), ``schemas`` the routes' JSON schemas from
+        ``serve.json`` and ``workspace`` the ``ftflow.workspace.Workspace`` (e.g. its ``runs_dir`` for logs).
+        Every server implements it: the stage only records what to serve."""
+        raise UserError(f"serve={self.name}: this server does not implement serve() (ftflow.kinds.Server), "
+                        f"so `ftflow serve` cannot start it")
