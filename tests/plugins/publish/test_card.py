@@ -45,3 +45,11 @@ def test_card_lists_each_source_with_its_weight_rows_share_and_digest():
 def test_card_without_sources_or_lock_says_so():
     card = render_card(_manifest([], {"provider": "files", "format": "chat", "train": "t.jsonl"}), None, {})
     assert "The train split mixes" not in card and "(no data digests: the run could not be pinned here)" in card
+
+
+def test_card_names_an_eval_source_by_its_name_or_location():
+    config = {"provider": "files", "format": "chat", "train": "t.jsonl",
+              "eval": {"dataset": "held_out", "split": "validation", "name": None}}
+    card = render_card(_manifest([], config), None, {})
+    front = yaml.safe_load(card[4:].split("\n---\n", 1)[0])
+    assert front["model-index"][0]["results"][0]["dataset"]["name"] == "held_out"
