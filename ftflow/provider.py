@@ -179,7 +179,7 @@ class ProviderInfo:
     cls: type[Provider]
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Component:
     """A provider that configures a stage without being one (an adapter, a backend, a launcher)."""
 
@@ -192,9 +192,12 @@ class Component:
         return self.info.cls()
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Stage:
-    """One node: a provider, its validated config and the upstream stages it reads, by input name."""
+    """One node: a provider, its validated config and the upstream stages it reads, by input name.
+
+    Immutable: the runner hands providers and hooks a copy carrying the ``key`` it computed
+    (``dataclasses.replace``); the graph's own stages never change."""
 
     name: str
     kind: str

@@ -44,31 +44,39 @@ class Runner:
         self.display = Display(console)  # bars in a terminal, plain lines in a pipe, nothing without a console
         self.digests = store.digests  # one stat cache for keys and entry checks
 
-    # -- keys ---------------------------------------------------------------------------------
-    def key_of(self, stage: Stage, upstream: dict[str, Entry], *, inputs_known: bool = True) -> str:
-        """The stage's key (its payload is left in ``stage.key_payload``); with ``inputs_known=False``
-        only the payload less the inputs is computed (for ``plan``'s reasons) and "" returned."""
+    # -- keys: one walk for run and plan ---------------------------------------------------------
+    def key_of(self, stage: Stage, upstream: dict[str, Entry], *,
+               inputs_known: bool = True) -> tuple[str, dict[str, Any]]:
+        """The stage's key and the payload it hashes; with ``inputs_known=False`` only the payload less the
+        inputs is computed (for ``plan``'s reasons) and the key is ""."""
         external = {e.name: e.sha256 for e in external_inputs(stage, self.recipe_dirs, self.digests)}
         inputs = input_views(stage, upstream, self.graph.upstream(stage)) if inputs_known else {}
-        stage.key_payload = key_payload(stage, self.seed, inputs, external)
-        return digest_payload(stage.key_payload) if inputs_known else ""
+        payload = key_payload(stage, self.seed, inputs, external)
+        return (digest_payload(payload) if inputs_known else ""), payload
+
+    def _keyed(self, stage: Stage, entries: dict[str, Entry]) -> tuple[Stage, list[str]]:
+        """One step of the key walk ``run`` and ``plan`` share: a copy of ``stage`` (stages are immutable)
+        carrying its key and key payload, and the upstream stages it reads that have no entry yet (then
+        the key is None: ``plan`` cannot know it before they run; ``run`` always has them)."""
+        _, parts = read_parts(stage.provider, stage.config)
+        needed = {n: up for n, up in stage.inputs.items() if n not in parts or not parts[n].empty}
+        pending = sorted({up for up in needed.values() if up not in entries})
+        key, payload = self.key_of(stage, {n: entries[up] for n, up in needed.items() if up in entries},
+                                   inputs_known=not pending)
+        return dataclasses.replace(stage, key=key or None, key_payload=payload), pending
 
     def plan(self, previous: dict[str, str] | None = None) -> list[PlanRow]:
         """Keys and cache state without running anything (``ftflow plan``).  ``previous`` (stage name ->
         key of an earlier run) lets each stale row say why: what changed since that entry was built."""
         rows, entries = [], {}
         for stage in self.graph:
-            _, parts = read_parts(stage.provider, stage.config)
-            needed = {n: up for n, up in stage.inputs.items() if n not in parts or not parts[n].empty}
-            pending = sorted({up for up in needed.values() if up not in entries})
-            key = self.key_of(stage, {n: entries[up] for n, up in needed.items() if up in entries},
-                              inputs_known=not pending) or None
-            entry = self.store.lookup(key) if key else None
+            keyed, pending = self._keyed(stage, entries)
+            entry = self.store.lookup(keyed.key) if keyed.key else None
             if entry is not None:
                 entries[stage.name] = entry
-            row = PlanRow(stage, key, entry is not None)
+            row = PlanRow(keyed, keyed.key, entry is not None)
             if entry is None:
-                row.reasons = self._reasons(stage, pending, (previous or {}).get(stage.name))
+                row.reasons = self._reasons(keyed, pending, (previous or {}).get(stage.name))
             rows.append(row)
         self.digests.save()
         return rows
@@ -97,9 +105,10 @@ class Runner:
     def _run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:
         entries: dict[str, Entry] = {}
         hook = self.plugins.hook
-        for stage in self.graph:
+        for planned in self.graph:
+            stage, _ = self._keyed(planned, entries)  # every upstream stage has its entry by now
+            assert stage.key is not None
             upstream = {n: entries[up] for n, up in stage.inputs.items()}
-            stage.key = self.key_of(stage, upstream)
             self.digests.save()
             started = time.perf_counter()
             entry = self.store.obtain(stage.key)  # leased, checked deeply, pulled from a remote on a miss

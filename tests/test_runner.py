@@ -105,6 +105,27 @@ def test_plan_reports_keys_only_where_inputs_are_known(light_runner):
     assert all(r.cached for r in rows.values())
 
 
+def test_stages_are_immutable_and_run_and_plan_agree_on_keys(light_runner):
+    """The runner never changes the graph's stages: hooks and providers get a keyed copy, and the keys
+    ``run`` records are those ``plan`` computes afterwards (one key walk for both)."""
+    keyed = {}
+
+    class Observer:
+        @hookimpl
+        def ftflow_stage_after(self, stage, result, run_id):
+            keyed[stage.name] = (stage.key, result.key, stage.key_payload is not None)
+
+    runner = light_runner(light_config(), load_plugins(extra=[LightPlugin(), Observer()]))
+    stage = runner.graph.stages["model"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stage.key = "changed"  # type: ignore[misc]
+    _run(runner)
+    assert all(s.key is None and s.key_payload is None for s in runner.graph)
+    assert all(mine == theirs and has_payload for mine, theirs, has_payload in keyed.values())
+    planned = {r.stage.name: r.key for r in light_runner(light_config()).plan()}
+    assert planned == {name: key for name, (key, _, _) in keyed.items()}
+
+
 # -- keys cover exactly what a stage reads -----------------------------------------------------------
 @dataclasses.dataclass
 class SplitConfig:

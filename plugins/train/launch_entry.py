@@ -6,6 +6,7 @@ artifact (``train_with`` saves on the main process only) and ``launch_result.jso
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -20,8 +21,7 @@ def main(spec_path: str) -> int:
 
     spec = json.loads(Path(spec_path).read_text())
     graph = build_graph(spec["recipe"], load_plugins().registry)
-    stage = graph.stages[spec["stage"]]
-    stage.key = spec["key"]
+    stage = dataclasses.replace(graph.stages[spec["stage"]], key=spec["key"])  # the keyed copy the runner made
     rank = int(os.environ.get("RANK", "0"))
     ctx = StageContext(
         stage=stage,
