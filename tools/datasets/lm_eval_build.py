@@ -4,7 +4,7 @@ Each corpus document (defi_copilot's Harbor Finance docs, wallet_support's Lumen
 item: a sentence from the document, and four titles to choose from — its own and three other documents of the
 same kind, seeded.  Document ids and "HIP-N" numbers are masked so the answer is not a string match.  It is a
 general-knowledge check of the domain (does tuning keep the model's grasp of the documents?), run offline by
-the ``lm_eval`` evaluator.  Rerun after a corpus changes: ``python recipes/datasets/lm_eval/build.py``.
+the ``lm_eval`` evaluator.  Rerun after a corpus changes: ``python tools/datasets/lm_eval_build.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import random
 import re
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+#: The output folder, recipes/datasets/lm_eval/ (the generator itself stays out of the shipped recipes).
+HERE = Path(__file__).resolve().parents[2] / "recipes" / "datasets" / "lm_eval"
 CORPORA = [HERE.parent / "defi_copilot" / "corpus" / "corpus.jsonl",
            HERE.parent / "wallet_support" / "corpus" / "corpus.jsonl"]
 _HIP = re.compile(r"\bHIP-\d+\b")

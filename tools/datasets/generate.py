@@ -2,8 +2,11 @@
 
 Run from the repository root::
 
-    python3 recipes/datasets/generate.py          # (re)write every data file, then check
-    python3 recipes/datasets/generate.py --check  # verify the committed files are current and valid
+    python3 tools/datasets/generate.py          # (re)write every data file under recipes/datasets/, then check
+    python3 tools/datasets/generate.py --check  # verify the committed files are current and valid
+
+The generators live here, outside ``recipes/`` (which ships in the wheel as data) and under ruff; only
+the files they write ship.
 
 Output is deterministic (fixed seeds, stdlib only). Any violated constraint raises and exits non-zero.
 """
@@ -15,8 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+#: Where the shipped data sets live (and what the recipes name relative to the recipe root).
+HERE = Path(__file__).resolve().parents[2] / "recipes" / "datasets"
 
 from _gen import ct_build, ct_check, defi_check, defi_qa, wallet_check  # noqa: E402
 from _gen.checks import CheckError, load_jsonl  # noqa: E402
