@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +93,18 @@ class Runner:
         return changed or ["same inputs as before, but the entry is gone from the cache"]
 
     # -- execution ----------------------------------------------------------------------------
-    def run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:
-        """Run every stage in order, appending to ``results`` as they finish (so a failure keeps them)."""
+    def run(self, run_id: str, resume_command: str) -> Iterator[StageResult]:
+        """Run every stage in order, yielding each one's result as it finishes (cached or built), so a caller
+        that collects them keeps the finished ones when a later stage fails."""
         self.plugins.hook.ftflow_run_started(run_id=run_id, verbose=verbose())
         self.store.log = self._log
         try:
             with showing(self.display):
-                return self._run(run_id, resume_command, results)
+                yield from self._run(run_id, resume_command)
         finally:
             self.store.release_leases()  # held on every key this run read or wrote, so gc left them alone
 
-    def _run(self, run_id: str, resume_command: str, results: list[StageResult]) -> list[StageResult]:
+    def _run(self, run_id: str, resume_command: str) -> Iterator[StageResult]:
         entries: dict[str, Entry] = {}
         hook = self.plugins.hook
         for planned in self.graph:
@@ -130,10 +132,9 @@ class Runner:
             result = StageResult(stage.name, stage.kind, stage.plugin, stage.key, cached,
                                  time.perf_counter() - started, entry.artifact,
                                  {**entry.meta.get("metadata", {}), **entry.meta.get("record", {})})
-            results.append(result)
             self._say(result)
+            yield result  # the caller has it before the hook runs
             hook.ftflow_stage_after(stage=stage, result=result, run_id=run_id)
-        return results
 
     def _execute(self, stage: Stage, upstream: dict[str, Entry]) -> Entry:
         build_dir = self.store.new_build_dir(stage.key)

@@ -37,7 +37,7 @@ def _config(**third: int) -> dict:
 
 
 def _run(runner) -> dict:
-    return {r.name: r for r in runner.run("r1", "ftflow run", [])}
+    return {r.name: r for r in runner.run("r1", "ftflow run")}
 
 
 def test_each_exporter_reads_the_ones_before_it(plugins):

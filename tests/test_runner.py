@@ -13,9 +13,7 @@ from ftflow.provider import Provider, part
 
 
 def _run(runner):
-    results = []
-    runner.run("run-1", "ftflow run recipe=x", results)
-    return {r.name: r for r in results}
+    return {r.name: r for r in runner.run("run-1", "ftflow run recipe=x")}
 
 
 def test_second_run_is_fully_cached(light_runner):
@@ -103,6 +101,16 @@ def test_plan_reports_keys_only_where_inputs_are_known(light_runner):
     _run(runner)
     rows = {r.stage.name: r for r in light_runner(light_config()).plan()}
     assert all(r.cached for r in rows.values())
+
+
+def test_the_runner_yields_each_result_before_a_later_stage_fails(light_runner):
+    config = light_config()
+    config["method"]["fail"] = True
+    finished = []
+    with pytest.raises(StageFailed):
+        for result in light_runner(config).run("run-1", "ftflow run recipe=x"):
+            finished.append(result.name)
+    assert sorted(finished) == ["data", "model"]  # what the manifest of the failed run records
 
 
 def test_stages_are_immutable_and_run_and_plan_agree_on_keys(light_runner):

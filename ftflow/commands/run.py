@@ -98,7 +98,8 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
     started = time.time()
     status, error = "failed", None
     try:
-        runner.run(run_id, resume_command(argv), results)
+        for result in runner.run(run_id, resume_command(argv)):
+            results.append(result)  # kept for the manifest when a later stage fails
         status = "ok"
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (ftflow.signals): finished stages stay cached
         status = "interrupted"

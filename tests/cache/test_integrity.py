@@ -9,9 +9,7 @@ from light import light_config
 
 
 def _run(runner):
-    results = []
-    runner.run("run-1", "ftflow run recipe=x", results)
-    return {r.name: r for r in results}
+    return {r.name: r for r in runner.run("run-1", "ftflow run recipe=x")}
 
 
 def _entry(runner, stage):

@@ -18,9 +18,7 @@ pytest.importorskip("fsspec")
 
 def _run(store: CacheStore, plugins, config: dict) -> dict:
     graph = build_graph(config, plugins.registry)
-    results: list = []
-    Runner(graph, store, plugins, seed=1, recipe=config, recipe_dirs=[]).run("r", "ftflow run", results)
-    return {r.name: r for r in results}
+    return {r.name: r for r in Runner(graph, store, plugins, seed=1, recipe=config, recipe_dirs=[]).run("r", "ftflow run")}
 
 
 @pytest.fixture(scope="module")
