@@ -50,8 +50,11 @@ class ModelSource(_Stage):
     """
 
     kind = "model"
-    layout = {"model/*": "a Hugging Face checkpoint (config.json, weights, tokenizer with a chat template)"}
-    returns = {"model_dir": "'model'", "parameters": "parameter count", "architecture": "architecture names"}
+    layout = {"model/*": "a Hugging Face checkpoint (config.json, weights, tokenizer with a chat template)",
+              "gguf/*": "optional: the same weights as GGUF files llama.cpp reads (listed in metadata 'gguf')"}
+    returns = {"model_dir": "'model'", "parameters": "parameter count", "architecture": "architecture names",
+               "gguf": "optional {type: {file, sha256}}: llama.cpp readers use a file of their type instead of "
+                       "converting the checkpoint"}
 
 
 class DataSource(_Stage):

@@ -21,7 +21,7 @@ from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir, read_jsonl
 from ftflow_plugins.data.files import SOURCES_FILE, normalized_format
 from ftflow_plugins.data.packing import packing_report
-from ftflow_plugins.rag.index import RAG_INDEX
+from ftflow_plugins.rag.retrieve import RAG_INDEX
 
 
 @dataclasses.dataclass

@@ -142,7 +142,7 @@ class GenerateEvaluator(Evaluator):
     def reads(self, config: GenerateConfig) -> dict[str, Part | None]:
         """The eval split (and the train split for few-shot examples), the weights, the trained adapter or
         model, the export's GGUF files and the retrieval index: never the trainer's logs or timings."""
-        from ftflow_plugins.rag.index import RAG_INDEX
+        from ftflow_plugins.rag.retrieve import RAG_INDEX
 
         data = ("eval.jsonl", "train.jsonl") if "base_fewshot" in config.variants else ("eval.jsonl",)
         return {"model": None, "data": part(*data, metadata=("label_field",)), "train": TRAINED,

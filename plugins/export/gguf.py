@@ -23,7 +23,7 @@ from ftflow.kinds import Exporter
 from ftflow.provider import Estimate, Part
 from ftflow.stage import StageContext
 from ftflow_plugins.export.merged import export_check, export_reads, save_merged
-from ftflow_plugins.llamacpp.backend import quantize
+from ftflow_plugins.llamacpp.native import quantize
 
 #: Types the converter writes directly from the HF weights.
 CONVERTER_TYPES = ("f32", "f16", "bf16", "q8_0")
@@ -121,7 +121,7 @@ class GgufExport(Exporter):
         from ftflow.cache.digests import sha256_file
         from ftflow_plugins.common.hf import load_tokenizer
         from ftflow_plugins.export.parity import check_parity
-        from ftflow_plugins.llamacpp.backend import cpu_threads
+        from ftflow_plugins.llamacpp.native import cpu_threads
 
         cfg: GgufConfig = ctx.config
         merged = ctx.output_dir / "model" if cfg.keep_merged else ctx.work_dir / "merged"

@@ -89,7 +89,7 @@ def _bf16_gguf(ctx: StageContext, shipped: Path) -> dict[str, Any]:
     reranker and ``ftflow serve`` read it instead of converting (metadata ``gguf``, as the export's).
     """
     from ftflow.cache.digests import sha256_file
-    from ftflow_plugins.llamacpp.backend import cpu_threads, quantize
+    from ftflow_plugins.llamacpp.native import cpu_threads, quantize
 
     target = ctx.output_dir / "gguf" / "model.bf16.gguf"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,28 @@ import json
 from typing import Any, Literal
 
 from ftflow.kinds import RagIndexer
-from ftflow.provider import Part, part
+from ftflow.provider import Part
 from ftflow.stage import StageContext
+
+
+def reranker_class(name: str) -> type | None:
+    """The built-in reranker called ``name`` (None: a third-party one, or unknown): what it ``needs`` upstream
+    is read from the class before any stage runs."""
+    from ftflow_plugins.rag.llm_rerank import LlmReranker
+    from ftflow_plugins.rag.rerank import CrossEncoderReranker
+
+    return {"cross_encoder": CrossEncoderReranker, "llm": LlmReranker}.get(name)
+
+
+def recorded(reranker: Any) -> dict[str, str]:
+    """What ``index.json`` says of the reranker's code: where readers import it from (third-party ones too),
+    and its code fingerprint.  Readers (the tokenize and eval stages' retrieval) do not import reranker
+    modules themselves, so the fingerprint in the index is what re-keys them when the reranker's code
+    changes, and an index without a reranker keys them on no reranker code at all."""
+    from ftflow.keys import code_fingerprint
+
+    cls = type(reranker)
+    return {"class": f"{cls.__module__}:{cls.__qualname__}", "code": code_fingerprint(cls)}
 
 
 @dataclasses.dataclass
@@ -44,11 +64,6 @@ class RagIndexConfig:
     reranker_negatives: int = 3  # BM25 negatives (other documents) per pseudo-question
 
 
-#: What readers of the rag stage read of it: the index files (k, context_words and metrics_k come as its
-#: reader settings, ``ctx.inputs["rag"].settings``).
-RAG_INDEX = part("index/*")
-
-
 class RagIndex(RagIndexer):
     name = "index"
     kind = "rag"
@@ -63,8 +78,6 @@ class RagIndex(RagIndexer):
 
     def reads(self, config: RagIndexConfig) -> dict[str, Part | None]:
         """The corpus only (external_inputs), and what the reranker builds from (``llm``: the base model)."""
-        from ftflow_plugins.rag.rerank import reranker_class
-
         cls = reranker_class(config.reranker) if config.reranker else None
         return {name: None for name in (cls.needs if cls else ())}
 
@@ -87,11 +100,10 @@ class RagIndex(RagIndexer):
             problems.append("rag.k and rag.metrics_k must be >= 1")
         if cfg.reranker_epochs < 1 or cfg.reranker_negatives < 1 or cfg.reranker_depth < 1:
             problems.append("rag.reranker_epochs, rag.reranker_negatives and rag.reranker_depth must be >= 1")
-        from ftflow_plugins.rag.rerank import reranker_class
-
-        cls = reranker_class(cfg.reranker) if cfg.reranker else None
+        component = stage.components.get(f"reranker.{cfg.reranker}") if cfg.reranker else None
+        needs = getattr(component.provider, "needs", ()) if component else ()
         problems += [f"rag.reranker={cfg.reranker} needs the {name} stage, which is disabled"
-                     for name in (cls.needs if cls else ()) if name not in upstream]
+                     for name in needs if name not in upstream]
         return problems
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
@@ -123,7 +135,7 @@ class RagIndex(RagIndexer):
         if cfg.reranker:
             reranker = ctx.components[f"reranker.{cfg.reranker}"].provider
             built = reranker.build(root, rows, cfg, ctx.seed, ctx.work_dir, ctx.log, ctx=ctx)
-            info["reranker"] = {**built, "digest": digest[:16], "depth": cfg.reranker_depth}
+            info["reranker"] = {**built, "digest": digest[:16], "depth": cfg.reranker_depth, **recorded(reranker)}
         (root / "index.json").write_text(json.dumps(info, indent=2))
         (root / "documents.json").write_text(json.dumps({d.id: d.digest for d in docs}, indent=2))
         return {"documents": len(docs), "chunks": len(chunks), "embedded_chunks": embedded,

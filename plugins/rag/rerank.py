@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ftflow import kinds
+from ftflow_plugins.rag.retrieve import passage_text
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
@@ -52,10 +53,6 @@ def pseudo_queries(rows: list[dict[str, Any]], bm25: Any, negatives: int, seed: 
                 pairs.append((sentence, passage_text(other), 0.0))
     rng.shuffle(pairs)
     return pairs
-
-
-def passage_text(chunk: dict[str, Any], words: int = 200) -> str:
-    return f"{chunk['title']}. " + " ".join(chunk["text"].split()[:words])
 
 
 @dataclasses.dataclass
@@ -132,10 +129,3 @@ class CrossEncoderReranker(Reranker):
 
         return _CrossEncoderScorer(CrossEncoder(str(root / "reranker"), device="cpu"),
                                    f"cross_encoder:{info.get('digest', '')}")
-
-
-def reranker_class(name: str) -> type[Reranker] | None:
-    """The built-in reranker that ``index.json`` names (readers load it without the registry); None if unknown."""
-    from ftflow_plugins.rag.llm_rerank import LlmReranker
-
-    return {"cross_encoder": CrossEncoderReranker, "llm": LlmReranker}.get(name)

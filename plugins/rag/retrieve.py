@@ -12,6 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ftflow.provider import part
+
+#: What readers of the rag stage read of it: the index files (k, context_words and metrics_k come as its
+#: reader settings, ``ctx.inputs["rag"].settings``).
+RAG_INDEX = part("index/*")
+
 RRF_K = 60
 MODES = ("dense", "bm25", "hybrid")
 
@@ -44,6 +50,30 @@ def rrf(rankings: list[list[str]], rrf_k: int = RRF_K) -> list[tuple[str, float]
 RERANK_DEPTH = 20
 
 
+def passage_text(chunk: dict[str, Any], words: int = 200) -> str:
+    return f"{chunk['title']}. " + " ".join(chunk["text"].split()[:words])
+
+
+#: Where indexes built before ``index.json`` recorded the reranker's class find the built-ins.
+_BUILT_IN_RERANKERS = {"cross_encoder": "ftflow_plugins.rag.rerank:CrossEncoderReranker",
+                       "llm": "ftflow_plugins.rag.llm_rerank:LlmReranker"}
+
+
+def _reranker(index: Path, info: dict[str, Any]) -> Any:
+    """The scorer of the reranker ``index.json`` records, imported from the class it names (a third-party
+    reranker's too).  Imported by name, not statically: the index carries the reranker's code fingerprint,
+    which keys this reader's stages (``index.recorded``)."""
+    import importlib
+
+    where = info.get("class") or _BUILT_IN_RERANKERS.get(info.get("reranker", ""))
+    try:
+        module, _, name = (where or "").partition(":")
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"{index}: cannot load reranker {info.get('reranker')!r} from {where!r} ({exc})") from exc
+    return cls().load(index.parent, info)
+
+
 class Retriever:
     """Loads a rag stage's ``index/`` directory; ``documents(query, k)`` returns ranked document hits,
     reranked when the index has a reranker (``rerank=False`` measures without it)."""
@@ -65,12 +95,7 @@ class Retriever:
         #: Documents of the fused ranking the reranker rescores per query (``rag.reranker_depth``).
         self.rerank_depth = int((self.info.get("reranker") or {}).get("depth", RERANK_DEPTH))
         if rerank and self.info.get("reranker"):
-            from ftflow_plugins.rag.rerank import reranker_class
-
-            cls = reranker_class(self.info["reranker"]["reranker"])
-            if cls is None:
-                raise ValueError(f"{self.root / 'index.json'}: unknown reranker {self.info['reranker']['reranker']!r}")
-            self.reranker = cls().load(self.root, self.info["reranker"])
+            self.reranker = _reranker(self.root / "index.json", self.info["reranker"])
 
     @property
     def identity(self) -> str:
@@ -121,8 +146,6 @@ class Retriever:
                     break
             results.append(list(docs.values())[:want])
         if self.reranker is not None:  # every query's pairs in one call: a scorer may batch across queries
-            from ftflow_plugins.rag.rerank import passage_text
-
             all_scores = self.reranker.score_many(
                 [(q, [passage_text(d["chunks"][0]) for d in ranked]) for q, ranked in zip(queries, results, strict=True)])
             for n, (ranked, scores) in enumerate(zip(results, all_scores, strict=True)):

@@ -100,6 +100,21 @@ def test_builtin_sft_is_not_keyed_on_grpo():
     assert "grpo.py" in {p.name for p in keys.code_files(GrpoMethod)}
 
 
+def test_training_is_not_keyed_on_decoding_or_reranking_code():
+    """Editing the eval decoder, the GGUF export or a reranker must not retrain: the tokenize stage retrieves
+    (RAG context) but reads which reranker its index uses from the index itself, with its code fingerprint
+    (``rag.index.recorded``); the model stage writes a GGUF with llama.cpp's quantizer only."""
+    from ftflow_plugins.data.tokenize import ChatTemplateTokenizer
+    from ftflow_plugins.models.providers import SmolLM2Gguf
+    from ftflow_plugins.train.sft import SftMethod
+
+    for cls in (ChatTemplateTokenizer, SftMethod, SmolLM2Gguf):
+        files = {f"{p.parent.name}/{p.name}" for p in keys.code_files(cls)}
+        assert not files & {"llamacpp/backend.py", "llamacpp/batch.py", "llamacpp/engine.py", "export/gguf.py",
+                            "rag/rerank.py", "rag/llm_rerank.py", "rag/index.py"}, (cls.__name__, sorted(files))
+    assert "rag/retrieve.py" in {f"{p.parent.name}/{p.name}" for p in keys.code_files(ChatTemplateTokenizer)}
+
+
 def test_a_provider_defined_in_a_script_is_keyed_on_the_script(tmp_path, monkeypatch):
     """A plugin registered from a script run as ``__main__`` (no ``__spec__``) is keyed on that file."""
     import types

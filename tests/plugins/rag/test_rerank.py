@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ftflow.testing import run_ftflow
 from ftflow_plugins.rag.rerank import pseudo_queries
 from ftflow_plugins.rag.retrieve import Retriever
@@ -62,3 +64,28 @@ def test_fine_tuned_cross_encoder_reranks_and_is_measured(tmp_path):
     copied = Path(local.stage("rag")["artifact"]) / "index"
     assert json.loads((copied / "index.json").read_text())["reranker"]["source"] == "local"
     assert Retriever(copied.parent).documents(questions, 3) == reranked.documents(questions, 3)
+
+
+class _Scorer:
+    identity = "third-party"
+
+    def score_many(self, items):
+        return [[float(len(p)) for p in passages] for _, passages in items]
+
+
+class ThirdPartyReranker:
+    """A reranker from another package: readers import it from the class ``index.json`` records."""
+
+    def load(self, root, info):
+        assert info["reranker"] == "longest"
+        return _Scorer()
+
+
+def test_readers_load_the_reranker_class_the_index_records(tmp_path):
+    from ftflow_plugins.rag.retrieve import _reranker
+
+    index = tmp_path / "index" / "index.json"
+    scorer = _reranker(index, {"reranker": "longest", "class": f"{__name__}:ThirdPartyReranker"})
+    assert scorer.score_many([("q", ["ab", "a"])]) == [[2.0, 1.0]]
+    with pytest.raises(ValueError, match=r"index\.json: cannot load reranker 'gone' from 'nowhere:Gone'"):
+        _reranker(index, {"reranker": "gone", "class": "nowhere:Gone"})
