@@ -20,10 +20,14 @@ if TYPE_CHECKING:
     from ftflow.stage import StageContext
 
 _CITATION = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_.:-]*)\]")
+#: First-person refusals in any contraction ("I can't", "I'm unable to", "I am not able to", "I won't be able
+#: to", "I must decline") and the help-desk phrasings of the scenarios; matched on ``_plain`` text.
 _REFUSAL = re.compile(
-    r"\b(i\s+(can't|cannot|won't|am not able to|'m not able to|am unable to|'m unable to)"
-    r"|can't help|cannot help|can't assist|cannot assist|not able to (help|give|share|provide)"
-    r"|unable to help|can't accept|can't be bypassed|can't share|won't share|i don't (give|provide|offer)"
+    r"\b(i\s*(can't|cannot|can not|won't|will not|must decline|have to decline)"
+    r"|i(\s+am|'m)\s+(not\s+able|unable|not\s+allowed|not\s+permitted|not\s+in\s+a\s+position)\s+to"
+    r"|i\s+(won't|will\s+not)\s+be\s+able\s+to"
+    r"|(can't|cannot|unable\s+to|not\s+able\s+to)\s+(help|assist|comply|give|share|provide)"
+    r"|can't accept|can't be bypassed|won't share|i don't (give|provide|offer)"
     r"|can't (give access|reset or transfer)|please don't share)\b")
 
 

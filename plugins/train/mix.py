@@ -39,7 +39,7 @@ def mixed_dataset(ctx: StageContext, mix: MixConfig, train_ds: Any, max_length: 
     """``train_ds`` plus the drawn general rows (a datasets.Dataset) and a summary for the metadata."""
     from datasets import Dataset, concatenate_datasets
 
-    from ftflow_plugins.data.tokenize import tokenize_conversation
+    from ftflow_plugins.data.chat_tokens import tokenize_conversation
 
     path = ctx.resolve_path(mix.path, "method.mix.path")
     rows = read_jsonl(path)

@@ -68,7 +68,7 @@ class SftMethod(Method):
     Config = SftConfig
     libraries = TRAIN_LIBRARIES
     measurements = TRAIN_MEASUREMENTS
-    code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.tokenize",
+    code_modules = (*TRAIN_CODE, "ftflow_plugins.train.mix", "ftflow_plugins.data.chat_tokens",
                     "ftflow_plugins.data.packing", "ftflow_plugins.train.sft_loss",
                     "ftflow_plugins.train.packed_batches")
 

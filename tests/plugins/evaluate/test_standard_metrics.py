@@ -57,6 +57,19 @@ def test_lcs_f1_keeps_its_name_and_the_old_one():
     assert RougeLStandard().score(*reversed(pair), {}) != pytest.approx(0.75)  # articles count in rougeL
 
 
+@pytest.mark.parametrize("answer", ["I'm unable to assist with that.", "I’m not able to share your keys.",
+                                    "I am not allowed to reset it.", "I won't be able to recover it.",
+                                    "I must decline.", "Sorry, I cannot provide that.", "I can not help here."])
+def test_builtin_refusals_cover_every_contraction(answer):
+    assert is_refusal(answer)
+
+
+@pytest.mark.parametrize("answer", ["Go to Settings and tap Reset.", "If you cannot find the button, update the app.",
+                                    "The network is unable to process it right now; retry in a minute."])
+def test_instructions_are_not_refusals(answer):
+    assert not is_refusal(answer)
+
+
 def test_refusal_patterns_are_configurable():
     assert is_refusal("I can't help with that") and not is_refusal("Nope, not doing it.")
     extra = refusal_pattern(["\\bnope\\b", "nicht m[öo]glich"])
