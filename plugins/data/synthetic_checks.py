@@ -10,9 +10,11 @@ up to the candidates generated:
    questions;
 5. ``ungrounded`` — under ``min_grounding`` of the answer's content words occur in the source passage, or
    it states a number the passage does not contain (hallucinated fees, versions and dates are the costly kind);
-6. ``label_invalid`` / ``label_inconsistent`` — with a label field: the teacher's label is not one of the
+6. ``off_topic`` — the question shares fewer than ``min_shared_words`` content words with its answer (with
+   answers copied from the passage, the teacher's question may be about something else);
+7. ``label_invalid`` / ``label_inconsistent`` — with a label field: the teacher's label is not one of the
    labels, or the most similar labelled train question (word Jaccard >= ``label_neighbour``) has another;
-7. ``duplicate_train`` / ``duplicate_eval`` / ``duplicate`` — the question nearly repeats a train question,
+8. ``duplicate_train`` / ``duplicate_eval`` / ``duplicate`` — the question nearly repeats a train question,
    an eval question (leakage into the held-out set) or an earlier kept synthetic one (word 3-gram Jaccard
    >= ``dedupe_threshold``, the quality report's shingles, or the same normalized text).
 """
@@ -26,6 +28,14 @@ from typing import Any
 from ftflow_plugins.data.quality import near_pairs, shingles
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'._-]*[a-z0-9]|[a-z0-9]")
+#: A question: an interrogative or auxiliary first word, up to '?', not crossing a quote, ':', '!' or a full
+#: stop (a '.' inside a number such as 3.5 is kept).  A reply like "A customer wants to know how ...?" or a
+#: fragment such as "Settings > About) and your device?" is no question.
+QUESTION_WORDS = ("what", "how", "why", "when", "where", "which", "who", "whom", "whose", "can", "could", "do",
+                  "does", "did", "is", "are", "was", "were", "should", "will", "would", "may", "might", "has",
+                  "have", "am", "shall")
+_CLAUSE = re.compile(r"\b(?:" + "|".join(w.capitalize() for w in QUESTION_WORDS) + r")\b(?:'[a-z]+)?"
+                     r"(?:[^?!.:\"\u201c\u201d]|\.(?=\d))*\?")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 #: Function words left out of the grounding ratio (they occur in any passage).
 _STOP = """a about above after again against all also am an and any are as at be because been before
@@ -36,8 +46,8 @@ there these they this those through to too under until up very was we were what 
 why will with would you your yours yourself please thanks thank hi hello sure yes okay ok"""
 STOPWORDS = frozenset(_STOP.split())
 #: Drop reasons in the order they are checked (the report lists every one, zero or not).
-REASONS = ("unparsed", "truncated", "length", "refusal", "ungrounded", "label_invalid", "label_inconsistent",
-           "duplicate_train", "duplicate_eval", "duplicate")
+REASONS = ("unparsed", "truncated", "length", "refusal", "ungrounded", "off_topic", "label_invalid",
+           "label_inconsistent", "duplicate_train", "duplicate_eval", "duplicate")
 
 
 @dataclasses.dataclass
@@ -51,6 +61,11 @@ class FilterConfig:
     #: Every number in the answer must occur in the passage.
     numbers_in_passage: bool = True
     drop_refusals: bool = True
+    #: Content words the question must share with its answer (0 = no check) ...
+    min_shared_words: int = 1
+    #: ... not counting words in more than this share of the corpus passages (the product's own name is
+    #: in every other passage and would tie any question to any answer).
+    common_word_share: float = 0.4
     #: Word 3-gram Jaccard at or above which a question duplicates another (0.8 is the quality report's
     #: near-duplicate rule for whole rows; single questions are shorter, so a paraphrase scores lower).
     dedupe_threshold: float = 0.7
@@ -66,16 +81,25 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+def stem(word: str) -> str:
+    """A crude stem for word overlap: swap/swaps, larger/large, fees/fee meet."""
+    return word.rstrip("s")[:5]
+
+
 def normalized(text: str) -> str:
     return " ".join(words(text))
 
 
 def parse_question(text: str) -> str | None:
-    """The question in a teacher's reply: the first line that ends with '?' (list markers, a 'Question:'
-    label and quotes stripped); None when no line does (a small teacher often restates the text instead)."""
+    """The question in a teacher's reply: on the first line that ends with '?' (list markers, a 'Question:'
+    label and quotes stripped), its last clause that starts with a capitalised question word (What, How,
+    Can, Does, ...) and ends with '?', so a preamble (``What a great question! How about this: "How do I
+    ...?``) is dropped; None when there is no such clause (a small teacher often restates the text instead)."""
     lines = [re.sub(r"^\s*(?:[-*\d.)]+\s+|(?:question|q)\s*\d*\s*[:.-]\s*)", "", line, flags=re.I).strip(" \"'")
              for line in text.strip().splitlines()]
-    return next((line for line in lines if line.endswith("?")), None)
+    line = next((line for line in lines if line.endswith("?")), None)
+    clauses = _CLAUSE.findall(line) if line else []
+    return clauses[-1].strip() if clauses else None
 
 
 def grounding(answer: str, passage: str) -> float:
@@ -93,8 +117,18 @@ def foreign_numbers(answer: str, passage: str) -> list[str]:
     return [n for n in _NUMBER.findall(answer) if n.replace(",", "") not in known]
 
 
-def single_check(candidate: dict[str, Any], cfg: FilterConfig, refusal: Any) -> tuple[str, str] | None:
-    """(reason, detail) for checks 1-5, which look at one candidate alone; None when it passes them."""
+def common_words(passages: list[str], share: float) -> frozenset[str]:
+    """Stems of the content words found in more than ``share`` of the passages."""
+    counts: dict[str, int] = {}
+    for text in passages:
+        for word in {stem(w) for w in content_words(text)}:
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(w for w, n in counts.items() if n > share * len(passages))
+
+
+def single_check(candidate: dict[str, Any], cfg: FilterConfig, refusal: Any,
+                 common: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """(reason, detail) for checks 1-6, which look at one candidate alone; None when it passes them."""
     question, answer, passage = candidate.get("question"), candidate.get("answer") or "", candidate["passage"]
     if not question:
         return "unparsed", "no question in the teacher's reply"
@@ -112,6 +146,9 @@ def single_check(candidate: dict[str, Any], cfg: FilterConfig, refusal: Any) -> 
         return "ungrounded", f"{share:.0%} of the answer's content words are in the passage"
     if cfg.numbers_in_passage and (numbers := foreign_numbers(answer, passage)):
         return "ungrounded", f"numbers not in the passage: {', '.join(numbers[:3])}"
+    shared = ({stem(w) for w in content_words(question)} & {stem(w) for w in content_words(answer)}) - common
+    if len(shared) < cfg.min_shared_words:
+        return "off_topic", f"the question shares {len(shared)} content words with its answer"
     return None
 
 
@@ -122,7 +159,7 @@ def word_jaccard(a: str, b: str) -> float:
 
 def label_check(label: str | None, question: str, labels: list[str], labelled: list[tuple[str, str]],
                 neighbour: float) -> tuple[str, str] | None:
-    """Check 6: the label is one of ``labels`` and agrees with the nearest labelled question, if near enough."""
+    """Check 7: the label is one of ``labels`` and agrees with the nearest labelled question, if near enough."""
     if label not in labels:
         return "label_invalid", f"teacher's label {label!r} is not one of {', '.join(labels)}"
     best, best_label = 0.0, None
@@ -136,7 +173,7 @@ def label_check(label: str | None, question: str, labels: list[str], labelled: l
 
 
 class Deduper:
-    """Check 7 over a growing set: near duplicates of train questions, eval questions, or kept ones."""
+    """Check 8 over a growing set: near duplicates of train questions, eval questions, or kept ones."""
 
     def __init__(self, train: list[str], eval_: list[str], threshold: float) -> None:
         self.threshold = threshold
