@@ -205,7 +205,7 @@ def plan(recipe: str, overrides: Overrides | None = None, home: str | Path | Non
     with _home(home) as workspace:
         session = open_session(override_list(recipe, overrides), [str(d) for d in recipes_dirs])
         runner = Runner(session.graph, workspace.store, session.plugins, seed=session.settings.seed,
-                        recipe=session.recipe.config, recipe_dirs=session.recipe.dirs)
+                        recipe_dirs=session.recipe.dirs)
         _, previous = previous_keys(workspace, session.recipe.name)
         rows = []
         for row in runner.plan(previous):

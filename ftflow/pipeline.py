@@ -166,3 +166,28 @@ def build_graph(config: dict[str, Any], registry: ProviderRegistry) -> Graph:
     if problems:
         raise GraphError(problems)
     return graph
+
+
+def stage_record(stage: Stage) -> dict[str, Any]:
+    """One stage as JSON-able data — its provider, validated config, components, inputs and key — from which
+    ``stage_from_record`` rebuilds it in another process (a torchrun rank) without the rest of the recipe."""
+
+    def provider(kind: str, info: Any, config: Any) -> dict[str, Any]:
+        return {"kind": kind, "provider": info.name, "config": dataclasses.asdict(config)}
+
+    return {"name": stage.name, "group": stage.group, "inputs": dict(stage.inputs), "key": stage.key,
+            **provider(stage.kind, stage.info, stage.config),
+            "components": {n: provider(c.kind, c.info, c.config) for n, c in stage.components.items()}}
+
+
+def stage_from_record(record: dict[str, Any], registry: ProviderRegistry) -> Stage:
+    """The stage ``stage_record`` described, its configs validated again against the installed providers."""
+
+    def load(item: dict[str, Any], where: str) -> tuple[Any, Any]:
+        info = registry.get(item["kind"], item["provider"], key=where)
+        return info, validate(info.cls.Config, item["config"], prefix=where)
+
+    info, config = load(record, record["group"] or record["name"])
+    components = {n: Component(c["kind"], *load(c, f"{record['name']}.{n}")) for n, c in record["components"].items()}
+    return Stage(record["name"], record["kind"], info, config, dict(record["inputs"]), components,
+                 key=record["key"], group=record["group"])

@@ -249,7 +249,6 @@ class StageContext:
     output_dir: Path
     work_dir: Path
     seed: int
-    recipe: dict[str, Any]
     recipe_dirs: list[Path]
     log: Callable[[str], None] = print
     memo: Memo | None = None

@@ -34,12 +34,11 @@ class PlanRow:
 
 class Runner:
     def __init__(self, graph: Graph, store: CacheStore, plugins: Plugins, *, seed: int,
-                 recipe: dict[str, Any], recipe_dirs: list[Path], console: Any = None) -> None:
+                 recipe_dirs: list[Path], console: Any = None) -> None:
         self.graph = graph
         self.store = store
         self.plugins = plugins
         self.seed = seed
-        self.recipe = recipe
         self.recipe_dirs = recipe_dirs
         self.console = console
         self.display = Display(console)  # bars in a terminal, plain lines in a pipe, nothing without a console
@@ -144,7 +143,6 @@ class Runner:
             output_dir=build_dir / "artifact",
             work_dir=self.store.work_dir(stage.key),
             seed=self.seed,
-            recipe=self.recipe,
             recipe_dirs=self.recipe_dirs,
             log=self._log,
             memo=Memo(self.store.root / "memo"),

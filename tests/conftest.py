@@ -26,7 +26,7 @@ def light_runner(tmp_path: Path, light_plugins: Plugins):
     def make(config: dict, plugins: Plugins | None = None) -> Runner:
         plugins = plugins or light_plugins
         graph = build_graph(config, plugins.registry)
-        return Runner(graph, store, plugins, seed=1, recipe=config, recipe_dirs=[])
+        return Runner(graph, store, plugins, seed=1, recipe_dirs=[])
 
     return make
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ftflow.errors import GraphError
@@ -55,3 +57,26 @@ def test_required_input_disabled(light_plugins):
 def test_unknown_top_level_key(light_plugins):
     with pytest.raises(GraphError, match=r"sede: unknown key .*top-level keys"):
         build_graph({"model": {"provider": "note"}, "sede": 3}, light_plugins.registry)
+
+
+@pytest.mark.parametrize("overrides", [[f"recipe={p.stem}"] for p in sorted(
+    (Path(__file__).resolve().parents[1] / "recipes" / "recipe").glob("*.yaml"))] + [
+    ["recipe=smoke", "+method.mix={path: general.jsonl, fraction: 0.2}", "rag=bm25", "export=gguf",
+     "exports=[{provider: merged}]"]])
+def test_a_stage_record_rebuilds_the_same_stage(overrides):
+    """What a torchrun rank gets instead of the whole recipe: one stage as JSON, validated again."""
+    import json
+
+    from ftflow.pipeline import stage_from_record, stage_record
+    from ftflow.plugin.manager import load_plugins
+    from ftflow.session import open_session
+
+    plugins = load_plugins()
+    graph = open_session(overrides, None, plugins).graph
+    for stage in graph:
+        record = json.loads(json.dumps(stage_record(stage)))
+        back = stage_from_record(record, plugins.registry)
+        assert (back.name, back.kind, back.info, back.config, back.inputs, back.group) == \
+            (stage.name, stage.kind, stage.info, stage.config, stage.inputs, stage.group)
+        assert {n: (c.kind, c.info, c.config) for n, c in back.components.items()} == \
+            {n: (c.kind, c.info, c.config) for n, c in stage.components.items()}

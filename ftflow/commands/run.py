@@ -93,7 +93,7 @@ def cmd_run(overrides: list[str], recipes_dirs: list[str], print_config: bool, a
     console.print(f"[bold]ftflow run[/] {run_id}  recipe={session.recipe.name}  "
                   f"({len(session.graph)} stages, workspace {workspace.root})")
     runner = Runner(session.graph, workspace.store, session.plugins, seed=session.settings.seed,
-                    recipe=session.recipe.config, recipe_dirs=session.recipe.dirs, console=console)
+                    recipe_dirs=session.recipe.dirs, console=console)
     results: list = []
     started = time.time()
     status, error = "failed", None
@@ -133,7 +133,7 @@ def cmd_plan(overrides: list[str], recipes_dirs: list[str]) -> int:
     session = open_session(overrides, recipes_dirs)
     workspace = Workspace()
     runner = Runner(session.graph, workspace.store, session.plugins, seed=session.settings.seed,
-                    recipe=session.recipe.config, recipe_dirs=session.recipe.dirs)
+                    recipe_dirs=session.recipe.dirs)
     from rich.markup import escape
     from rich.table import Table
 

@@ -104,7 +104,7 @@ def cmd_plan_sweep(overrides: list[str], recipes_dirs: list[str]) -> int:
         except UserError as exc:
             raise UserError(f"point {' '.join(point)}: {exc}") from None
         runner = Runner(session.graph, workspace.store, plugins, seed=session.settings.seed,
-                        recipe=session.recipe.config, recipe_dirs=session.recipe.dirs)
+                        recipe_dirs=session.recipe.dirs)
         rows = runner.plan()
         by_name: dict[str, str] = {}
         for stage in session.graph:

@@ -150,8 +150,11 @@ class ChatTemplateTokenizer(Tokenizer):
         if cfg.chat_template:
             tokenizer.chat_template = cfg.chat_template
         max_length = cfg.max_length or data.metadata.get("max_length", 1024)
+        # completion_only and chat_template (the override, None for the tokenizer's own) are for readers
+        # that tokenize more rows the same way (method.mix), declared in their reads().
         stats: dict[str, Any] = {"template": template_digest(tokenizer), "max_length": max_length,
-                                 "overlength": cfg.overlength}
+                                 "overlength": cfg.overlength, "completion_only": cfg.completion_only,
+                                 "chat_template": cfg.chat_template}
         for split in ("train", "eval"):
             path: Path = data.path / f"{split}.jsonl"
             if not path.exists():

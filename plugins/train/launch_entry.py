@@ -6,7 +6,6 @@ artifact (``train_with`` saves on the main process only) and ``launch_result.jso
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -14,21 +13,20 @@ from pathlib import Path
 
 
 def main(spec_path: str) -> int:
-    from ftflow.pipeline import build_graph
+    from ftflow.pipeline import stage_from_record
     from ftflow.plugin.manager import load_plugins
     from ftflow.stage import Artifact, StageContext
     from ftflow_plugins.train.launchers import RESULT_FILE
 
     spec = json.loads(Path(spec_path).read_text())
-    graph = build_graph(spec["recipe"], load_plugins().registry)
-    stage = dataclasses.replace(graph.stages[spec["stage"]], key=spec["key"])  # the keyed copy the runner made
+    stage = stage_from_record(spec["stage"], load_plugins().registry)  # the keyed stage the runner made
     rank = int(os.environ.get("RANK", "0"))
     ctx = StageContext(
         stage=stage,
         inputs={n: Artifact(Path(a["path"]), a["digest"], a["metadata"], a.get("settings", {}))
                 for n, a in spec["inputs"].items()},
         output_dir=Path(spec["output_dir"]), work_dir=Path(spec["work_dir"]), seed=spec["seed"],
-        recipe=spec["recipe"], recipe_dirs=[Path(d) for d in spec["recipe_dirs"]],
+        recipe_dirs=[Path(d) for d in spec["recipe_dirs"]],
         log=(lambda message: print(f"  {message}", flush=True)) if rank == 0 else (lambda message: None),
     )
     metadata = stage.provider.run(ctx)

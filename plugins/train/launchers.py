@@ -174,11 +174,14 @@ class WorkerNodeDone(RuntimeError):
 
 
 def write_spec(ctx: StageContext) -> Path:
-    """Everything a rank needs to rebuild the stage: the composed recipe, paths, input artifacts."""
+    """Everything a rank needs to rebuild the stage: the stage itself as data (``stage_record``: its
+    provider, validated config, components and key; no other recipe section), paths, input artifacts."""
+    from ftflow.pipeline import stage_record
+
     spec = ctx.work_dir / "launch_spec.json"
     spec.parent.mkdir(parents=True, exist_ok=True)
     spec.write_text(json.dumps({
-        "stage": ctx.stage.name, "key": ctx.stage.key, "recipe": ctx.recipe, "seed": ctx.seed,
+        "stage": stage_record(ctx.stage), "seed": ctx.seed,
         "recipe_dirs": [str(d) for d in ctx.recipe_dirs], "output_dir": str(ctx.output_dir),
         "work_dir": str(ctx.work_dir),
         "inputs": {n: {"path": str(a.path), "digest": a.digest, "metadata": a.metadata, "settings": a.settings}

@@ -15,6 +15,9 @@ from ftflow.errors import UserError
 from ftflow.stage import StageContext
 from ftflow_plugins.common.hf import load_tokenizer, model_dir, read_jsonl
 
+#: The tokenize stage's metadata the mixed-in rows are tokenized with (the same template and masks).
+MIX_TOKENIZE_KEYS = ("chat_template", "completion_only")
+
 
 @dataclasses.dataclass
 class MixConfig:
@@ -49,11 +52,15 @@ def mixed_dataset(ctx: StageContext, mix: MixConfig, train_ds: Any, max_length: 
     wanted = mix_count(len(train_ds), mix.fraction)
     rng = random.Random(ctx.seed)
     drawn = rng.sample(rows, wanted) if wanted <= len(rows) else rng.choices(rows, k=wanted)
-    tokenize = ctx.recipe.get("tokenize") or {}
+    tokenize = ctx.inputs["tokenize"].metadata  # MIX_TOKENIZE_KEYS, declared in SftMethod.reads
+    missing = [k for k in MIX_TOKENIZE_KEYS if k not in tokenize]
+    if missing:
+        raise UserError(f"method.mix: the tokenize stage returned no {' or '.join(missing)} to tokenize the "
+                        f"mixed-in rows with (a tokenizer's metadata contract, docs/plugins.md)")
     tokenizer = load_tokenizer(model_dir(ctx.inputs["model"].path))
     if tokenize.get("chat_template"):
         tokenizer.chat_template = tokenize["chat_template"]
-    encoded = [tokenize_conversation(tokenizer, r["messages"], tokenize.get("completion_only", True), max_length)
+    encoded = [tokenize_conversation(tokenizer, r["messages"], tokenize["completion_only"], max_length)
                for r in drawn]
     extra = Dataset.from_list([{"input_ids": e["input_ids"], "assistant_masks": e["assistant_masks"]}
                                for e in encoded])

@@ -24,7 +24,7 @@ from ftflow_plugins.train.common import (
     settings_problems,
     train_with,
 )
-from ftflow_plugins.train.mix import MixConfig, mix_problems, mixed_dataset
+from ftflow_plugins.train.mix import MIX_TOKENIZE_KEYS, MixConfig, mix_problems, mixed_dataset
 from ftflow_plugins.train.packed_batches import PackedBatchCollator
 from ftflow_plugins.train.sft_loss import label_positions, lean_metrics_trainer, plain_loss_trainer
 from ftflow_plugins.train.telemetry import TokenCounter
@@ -76,7 +76,9 @@ class SftMethod(Method):
         # The tokenized train split only: a new eval set or eval-split stats do not retrain.  The data
         # stage is an input for check() (its row format) and contributes nothing to the key.
         splits = ("train/*", "eval/*") if config.eval_steps else ("train/*",)  # eval_steps: the held-out loss
-        return {"model": None, "data": part(), "tokenize": part(*splits, metadata=("max_length",))}
+        # method.mix tokenizes its rows like the tokenize stage did: its template override and masking.
+        keys = ("max_length", *(MIX_TOKENIZE_KEYS if config.mix else ()))
+        return {"model": None, "data": part(), "tokenize": part(*splits, metadata=keys)}
 
     def requires(self, config: SftConfig) -> dict[str, dict[str, str]]:
         return eval_requirement(config)

@@ -18,7 +18,7 @@ pytest.importorskip("fsspec")
 
 def _run(store: CacheStore, plugins, config: dict) -> dict:
     graph = build_graph(config, plugins.registry)
-    return {r.name: r for r in Runner(graph, store, plugins, seed=1, recipe=config, recipe_dirs=[]).run("r", "ftflow run")}
+    return {r.name: r for r in Runner(graph, store, plugins, seed=1, recipe_dirs=[]).run("r", "ftflow run")}
 
 
 @pytest.fixture(scope="module")
