@@ -46,8 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def pairs(artifact: Path, out: Path, depth: int) -> None:
     from ftflow_plugins.rag.prompting import question_of
-    from ftflow_plugins.rag.rerank import passage_text
-    from ftflow_plugins.rag.retrieve import Retriever
+    from ftflow_plugins.rag.retrieve import Retriever, passage_text
 
     rows = [json.loads(line) for line in (ROOT / "recipes/datasets/defi_copilot/eval.jsonl").read_text().splitlines()]
     rows = [r for r in rows if (r.get("meta") or {}).get("relevant_doc_ids")]
@@ -145,7 +144,7 @@ def cite_run(prep_file: Path, gguf: Path, out: Path, arm: str, max_new_tokens: i
     ``hybrid+cross_encoder`` (the candidates reranked by the CrossEncoder in ``reranker``)."""
     from ftflow_plugins.llamacpp.backend import LlamaCppGenerator
     from ftflow_plugins.rag.prompting import augment
-    from ftflow_plugins.rag.rerank import passage_text
+    from ftflow_plugins.rag.retrieve import passage_text
 
     if arm == "hybrid+cross_encoder" and reranker is None:
         raise SystemExit("--arm hybrid+cross_encoder needs --reranker DIR (a CrossEncoder directory)")

@@ -11,7 +11,7 @@ import pytest
 
 from ftflow.testing import run_ftflow
 from ftflow_plugins.rag.rerank import pseudo_queries
-from ftflow_plugins.rag.retrieve import Retriever
+from ftflow_plugins.rag.retrieve import Retriever, passage_text
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO / "recipes" / "datasets" / "defi_copilot" / "corpus" / "corpus.jsonl"
@@ -33,8 +33,6 @@ def test_pseudo_queries_pair_a_sentence_with_its_document_and_bm25_negatives():
 
 
 def test_fine_tuned_cross_encoder_reranks_and_is_measured(tmp_path):
-    from ftflow_plugins.rag.rerank import passage_text
-
     docs = [json.loads(line) for line in CORPUS.read_text().splitlines()][:6]
     (tmp_path / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
     ids = {d["id"] for d in docs}  # eval questions whose documents are in the small corpus, and two others
@@ -58,7 +56,7 @@ def test_fine_tuned_cross_encoder_reranks_and_is_measured(tmp_path):
         fused = plain.documents([question], 5)[0]  # the candidates, reordered by the model's own scores
         scores = reranked.reranker.score(question, [passage_text(d["chunks"][0]) for d in fused])
         assert [d["doc_id"] for d in top] == [fused[i]["doc_id"] for i in sorted(range(5), key=lambda i: -scores[i])][:3]
-    local = run_ftflow(tmp_path / "home", "run", *INDEX_ONLY, *data,
+    local = run_ftflow(tmp_path / "home", "run", *INDEX_ONLY, *data, "eval=none",  # the index alone
                        f"rag.reranker_model={artifact / 'index' / 'reranker'}")
     assert local.ok, local.stderr[-3000:]
     copied = Path(local.stage("rag")["artifact"]) / "index"
