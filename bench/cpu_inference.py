@@ -68,7 +68,7 @@ def bench_hf(model_dir: Path, prompts: list[list[int]], new_tokens: int, threads
 def bench_llama(path: Path, prompts: list[list[int]], new_tokens: int, threads: int) -> dict[str, float]:
     import numpy as np
 
-    from ftflow_plugins.llamacpp.backend import load_llama
+    from ftflow_plugins.llamacpp.generator import load_llama
 
     llm = load_llama(path, n_ctx=1024, n_threads=threads)
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from ftflow_plugins.common.hf import load_tokenizer
-    from ftflow_plugins.llamacpp.backend import cpu_threads
+    from ftflow_plugins.llamacpp.generator import cpu_threads
 
     threads = args.threads or cpu_threads()
     artifacts = stages(args.run)

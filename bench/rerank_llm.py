@@ -142,7 +142,7 @@ def cite_run(prep_file: Path, gguf: Path, out: Path, arm: str, max_new_tokens: i
     """One arm's answers: ``hybrid`` (the fused top k), ``hybrid+llm`` (the candidates reranked, with the
     scores of a ``score`` run over the same questions when given, else scored here) or
     ``hybrid+cross_encoder`` (the candidates reranked by the CrossEncoder in ``reranker``)."""
-    from ftflow_plugins.llamacpp.backend import LlamaCppGenerator
+    from ftflow_plugins.llamacpp.generator import LlamaCppGenerator
     from ftflow_plugins.rag.prompting import augment
     from ftflow_plugins.rag.retrieve import passage_text
 

@@ -191,7 +191,7 @@ class SyntheticData(DataSource):
     libraries = ("llama-cpp-python", "openai")
     code_modules = ("ftflow_plugins.data.synthetic_checks", "ftflow_plugins.data.teachers",
                     "ftflow_plugins.data.files", "ftflow_plugins.data.quality", "ftflow_plugins.rag.chunkers",
-                    "ftflow_plugins.rag.ingest", "ftflow_plugins.llamacpp.backend", "ftflow_plugins.llamacpp.batch",
+                    "ftflow_plugins.rag.ingest", "ftflow_plugins.llamacpp.generator", "ftflow_plugins.llamacpp.batch",
                     "ftflow_plugins.evaluate.task_metrics")
 
     def external_inputs(self, config: SyntheticConfig) -> Mapping[str, Path | str]:

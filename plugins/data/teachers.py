@@ -71,7 +71,7 @@ class LlamaCppTeacher:
     """Batched greedy decoding of a GGUF (``LlamaCppGenerator``: the eval engine's continuous batching)."""
 
     def __init__(self, path: Path, n_ctx: int) -> None:
-        from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, eval_workers
+        from ftflow_plugins.llamacpp.generator import LlamaCppGenerator, eval_workers
 
         # As the eval engine decodes: single-threaded contexts side by side, each on a share of the prompts
         # (llama.cpp's threads wait for each other after every operation, which a busy CPU makes costly).

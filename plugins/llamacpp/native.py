@@ -1,5 +1,5 @@
 """llama.cpp's C library for stages that do not decode: its log routed to Python logging, the thread count,
-quantization.  Kept apart from the decoding code (``backend``, ``batch``) so that a stage using only these
+quantization.  Kept apart from the decoding code (``generator``, ``batch``) so that a stage using only these
 (the model stage writing a GGUF, the export) is not keyed on the eval decoder's source (ftflow/keys.py)."""
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ class GgufVariant(Variant):
     description = "each exported GGUF file (gguf:<quant>) through llama.cpp on the CPU"
     libraries = ("llama-cpp-python",)
     needs = ("export",)
-    code_modules = ("ftflow_plugins.llamacpp.backend",)
+    code_modules = ("ftflow_plugins.llamacpp.generator",)
 
     def check(self, stage, upstream) -> list[str]:
         export = upstream.get("export")
@@ -41,7 +41,7 @@ class GgufVariant(Variant):
         return [f"gguf:{quant}" for quant in files]
 
     def load(self, ctx: StageContext, name: str, batch_size: int) -> Generator:
-        from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, eval_workers
+        from ftflow_plugins.llamacpp.generator import LlamaCppGenerator, eval_workers
 
         export = ctx.inputs["export"]
         quant = name.split(":", 1)[1]

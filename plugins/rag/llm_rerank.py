@@ -48,7 +48,7 @@ class LlmScorer:
     def __init__(self, path: Path, identity: str, n_seq: int = 16, threads: int = 1) -> None:
         from llama_cpp import llama_chat_format
 
-        from ftflow_plugins.llamacpp.backend import load_llama
+        from ftflow_plugins.llamacpp.generator import load_llama
 
         self.identity, self.n_seq = identity, n_seq
         # One thread by default: llama.cpp's threads meet at a spinning barrier after every operation, which on

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ftflow.errors import ConfigError
-from ftflow_plugins.llamacpp.backend import cpu_threads
 from ftflow_plugins.llamacpp.chat import QUANT_PREFERENCE
+from ftflow_plugins.llamacpp.generator import cpu_threads
 from ftflow_plugins.serve.base import ServerProvider, ServeSession
 from ftflow_plugins.serve.config import ServeConfig
 from ftflow_plugins.serve.gateway import Upstream

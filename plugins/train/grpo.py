@@ -2,7 +2,7 @@
 prompt, rewards score them, and the policy moves towards the better-than-average ones.
 
 Rewards are rule-based functions named in the recipe (``rewards: [json_schema_valid, ...]``, see
-``rewards.py``) and/or a reward model trained earlier with ``method=reward`` (``reward_model: PATH`` to
+``grpo_rewards.py``) and/or a reward model trained earlier with ``method=reward`` (``reward_model: PATH`` to
 that run's train artifact).  Prompts come from chat data (the turns before the last assistant turn;
 its text is the ``reference`` column rewards may use) or from preference data (``prompt``).
 """
@@ -32,7 +32,7 @@ from ftflow_plugins.train.common import (
     train_with,
 )
 from ftflow_plugins.train.cpu import plain_logprob_head
-from ftflow_plugins.train.rewards import REWARDS, build_rewards
+from ftflow_plugins.train.grpo_rewards import REWARDS, build_rewards
 from ftflow_plugins.train.rows import chat_tokens, prompt_rows, read_split
 
 
@@ -64,7 +64,7 @@ class GrpoMethod(RawRowsMethod):
     Config = GrpoConfig
     libraries = (*TRAIN_LIBRARIES, "jsonschema")
     code_modules = (*TRAIN_CODE, "ftflow_plugins.train.rows", "ftflow_plugins.train.cpu",
-                    "ftflow_plugins.train.rewards")
+                    "ftflow_plugins.train.grpo_rewards")
 
     def external_inputs(self, config: GrpoConfig) -> Mapping[str, Path | str]:
         files: dict[str, Path | str] = {}

@@ -16,8 +16,8 @@ from ftflow.cache.memo import Memo
 from ftflow.errors import UserError
 from ftflow.stage import Artifact
 from ftflow_plugins.evaluate.variants import BaseVariant, TunedVariant, resolve_engine
-from ftflow_plugins.llamacpp.backend import LlamaCppGenerator
 from ftflow_plugins.llamacpp.engine import engine_gguf
+from ftflow_plugins.llamacpp.generator import LlamaCppGenerator
 from ftflow_plugins.llamacpp.variant import GgufVariant
 
 PROMPTS = [[{"role": "user", "content": "How do I switch networks?"}],
@@ -53,7 +53,7 @@ def _logits(model_path: Path, text: str):
     import llama_cpp
     import numpy as np
 
-    from ftflow_plugins.llamacpp.backend import quiet_llama
+    from ftflow_plugins.llamacpp.generator import quiet_llama
 
     quiet_llama()
     llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=256, logits_all=True, verbose=False)
@@ -119,8 +119,8 @@ def test_batched_decoding_is_greedy(gguf_home, tmp_path, shared_memo, monkeypatc
     import numpy as np
 
     from ftflow_plugins.llamacpp import batch
-    from ftflow_plugins.llamacpp.backend import load_llama
     from ftflow_plugins.llamacpp.batch import BatchDecoder, common_prefix
+    from ftflow_plugins.llamacpp.generator import load_llama
 
     moves: list[int] = []
     compact = batch._compact

@@ -85,7 +85,7 @@ def test_torchrun_command(tmp_path):
 
 def test_rule_rewards(tmp_path):
     from ftflow_plugins.train.grpo import GrpoConfig
-    from ftflow_plugins.train.rewards import build_rewards
+    from ftflow_plugins.train.grpo_rewards import build_rewards
 
     schema = tmp_path / "schema.json"
     schema.write_text(json.dumps({"type": "object", "required": ["severity"],

@@ -1,4 +1,4 @@
-"""llama.cpp (through llama-cpp-python) as a CPU inference backend for GGUF files.
+"""llama.cpp (through llama-cpp-python) generating from GGUF files on the CPU.
 
 Used by the ``gguf`` eval variant and by ``ftflow chat``.  Chats are formatted by the chat template
 embedded in the GGUF (llama-cpp-python picks it up when no ``chat_format`` is given), the same

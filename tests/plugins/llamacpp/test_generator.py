@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import gguf_workspace as gguf
 
 from ftflow.stage import Artifact
-from ftflow_plugins.llamacpp.backend import LlamaCppGenerator, cpu_threads
+from ftflow_plugins.llamacpp.generator import LlamaCppGenerator, cpu_threads
 from ftflow_plugins.llamacpp.variant import GgufVariant
 
 PROMPTS = [[{"role": "user", "content": "How do I switch networks?"}],
