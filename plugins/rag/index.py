@@ -26,10 +26,10 @@ from ftflow.stage import StageContext
 def reranker_class(name: str) -> type | None:
     """The built-in reranker called ``name`` (None: a third-party one, or unknown): what it ``needs`` upstream
     is read from the class before any stage runs."""
-    from ftflow_plugins.rag.llm_rerank import LlmReranker
-    from ftflow_plugins.rag.rerank import CrossEncoderReranker
+    from ftflow_plugins.rag.retrieve import BUILT_IN_RERANKERS, import_class
 
-    return {"cross_encoder": CrossEncoderReranker, "llm": LlmReranker}.get(name)
+    where = BUILT_IN_RERANKERS.get(name)
+    return import_class(where) if where else None
 
 
 def recorded(reranker: Any) -> dict[str, str]:

@@ -54,21 +54,27 @@ def passage_text(chunk: dict[str, Any], words: int = 200) -> str:
     return f"{chunk['title']}. " + " ".join(chunk["text"].split()[:words])
 
 
-#: Where indexes built before ``index.json`` recorded the reranker's class find the built-ins.
-_BUILT_IN_RERANKERS = {"cross_encoder": "ftflow_plugins.rag.rerank:CrossEncoderReranker",
-                       "llm": "ftflow_plugins.rag.llm_rerank:LlmReranker"}
+#: The built-in rerankers by name, as ``module:Class``: what indexes built before ``index.json`` recorded the
+#: reranker's class load, and what the rag stage checks a recipe's ``rag.reranker`` against.
+BUILT_IN_RERANKERS = {"cross_encoder": "ftflow_plugins.rag.rerank:CrossEncoderReranker",
+                      "llm": "ftflow_plugins.rag.llm_rerank:LlmReranker"}
+
+
+def import_class(where: str) -> type:
+    """The class ``module:Class`` names.  Imported by name, not statically: an index carries its reranker's code
+    fingerprint, which keys the stages that read it (``index.recorded``)."""
+    import importlib
+
+    module, _, name = where.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _reranker(index: Path, info: dict[str, Any]) -> Any:
     """The scorer of the reranker ``index.json`` records, imported from the class it names (a third-party
-    reranker's too).  Imported by name, not statically: the index carries the reranker's code fingerprint,
-    which keys this reader's stages (``index.recorded``)."""
-    import importlib
-
-    where = info.get("class") or _BUILT_IN_RERANKERS.get(info.get("reranker", ""))
+    reranker's too)."""
+    where = info.get("class") or BUILT_IN_RERANKERS.get(info.get("reranker", ""))
     try:
-        module, _, name = (where or "").partition(":")
-        cls = getattr(importlib.import_module(module), name)
+        cls = import_class(where or "")
     except (ImportError, AttributeError, ValueError) as exc:
         raise ValueError(f"{index}: cannot load reranker {info.get('reranker')!r} from {where!r} ({exc})") from exc
     return cls().load(index.parent, info)
